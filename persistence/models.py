@@ -1,0 +1,184 @@
+"""Core tables: deployments, definition versions, cases, tasks, units and the event log."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from persistence.db import Base, UTCDateTime, utcnow
+
+
+class Deployment(Base):
+    """One deploy action: a set of resources sent together."""
+
+    __tablename__ = "deployments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(200))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+    deployed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    resources: Mapped[list[Resource]] = relationship(back_populates="deployment")
+
+
+class Resource(Base):
+    """A file of a deployment, stored once; definitions point at it."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+
+    deployment: Mapped[Deployment] = relationship(back_populates="resources")
+
+
+class ProcessDefinition(Base):
+    """An immutable version of a process; cases reference it, never copy it."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(255))
+    version_tag: Mapped[str | None] = mapped_column(String(64))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    executable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SpiffWorkflow's serialized spec with the specs of called processes frozen in,
+    # so a running case never changes when someone redeploys.
+    spec_json: Mapped[str | None] = mapped_column(Text)
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+    deployed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    resource: Mapped[Resource] = relationship()
+    deployment: Mapped[Deployment] = relationship()
+
+
+class DecisionDefinition(Base):
+    """A DMN decision deployed with a version, like a process definition."""
+
+    __tablename__ = "decision_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    resource: Mapped[Resource] = relationship()
+
+
+class Case(Base):
+    """A running or finished process instance (a petition case)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    business_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Optimistic lock: every save bumps it; a save based on an older value fails.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str | None] = mapped_column(Text)
+    serializer_version: Mapped[str | None] = mapped_column(String(20))
+    next_timer_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    matter_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    matter_status: Mapped[str | None] = mapped_column(String(20))
+    # Copies of a few case variables for lists and search (never the source of truth).
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+
+
+class CaseUnit(Base):
+    """A unit involved in a case; the access policy reads this."""
+
+    __tablename__ = "case_units"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    role: Mapped[str | None] = mapped_column(String(32))
+
+
+class Task(Base):
+    """A user task as the inbox sees it; written from the workflow after each step."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_state_due", "state", "due_at"),
+        Index("ix_tasks_assignee_state", "assignee", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(20), default="ready")
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    candidate_groups: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    lane: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    follow_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    form_key: Mapped[str | None] = mapped_column(String(255))
+    documentation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class TaskCandidate(Base):
+    """One candidate group or user of a ready task, for indexed inbox queries."""
+
+    __tablename__ = "task_candidates"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # group | user
+    name: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+
+
+class Event(Base):
+    """Append-only history: who did what to which case, when, with what data change."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_case_at", "case_id", "at"), Index("ix_events_kind_at", "kind", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,143 @@
+"""The access policy: who may see which case and task, and who may act on a task.
+
+This is the one place the decision is made; the HTML UI and the REST API both ask
+here.  A case is visible to a user when one of the units involved in it (the
+``case_units`` table the engine keeps) is the user's unit, or when the user holds a
+county-wide seat.  Whatever cannot be seen answers NotFound, never Forbidden, so an
+id of another unit's case reveals nothing (not even that it exists).
+
+Confidentiality of 检举控告 (第三十条第三款, sanction 第四十六条): accusation material and
+anything identifying its author must never reach the accused person or unit.  A unit
+recorded in ``case_units`` with role ``accused`` is therefore refused the case, even
+when it is involved otherwise and even when it holds a county-wide seat.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine import orgchart
+from engine.errors import Forbidden, NotFound
+from persistence.models import Case, CaseUnit, Task
+
+if TYPE_CHECKING:
+    from engine.accounts import UserInfo
+
+# Seats that oversee the whole county (督查员/领导 of 信访局, county leadership).
+COUNTY_WIDE_SEATS = frozenset({("xfj", "supervisor"), ("xfj", "leader"), ("county-lead", "leader")})
+# Roles that see every case wherever the holder sits.
+COUNTY_WIDE_ROLES = frozenset({"admin"})
+# The case_units role of a unit that must never see the case (检举控告 against it).
+ACCUSED = "accused"
+
+
+class TaskLike(Protocol):
+    assignee: str | None
+    candidate_groups: list[str]
+    candidate_users: list[str]
+
+
+def is_county_wide(unit_code: str, roles: list[str]) -> bool:
+    """True when a user of ``unit_code`` with ``roles`` may see every case of the county."""
+    return any(r in COUNTY_WIDE_ROLES or (unit_code, r) in COUNTY_WIDE_SEATS for r in roles)
+
+
+def _accused(unit_code: str) -> ColumnElement[bool]:
+    return exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == unit_code,
+                          CaseUnit.role == ACCUSED)
+
+
+def case_filter_for(user: UserInfo) -> ColumnElement[bool]:
+    """SQL condition over ``cases`` rows: the cases ``user`` may see."""
+    not_accused = ~_accused(user.unit_code)
+    if user.county_wide:
+        return not_accused
+    involved = exists().where(
+        CaseUnit.case_id == Case.id,
+        CaseUnit.unit_code == user.unit_code,
+        or_(CaseUnit.role.is_(None), CaseUnit.role != ACCUSED),
+    )
+    return and_(involved, not_accused)
+
+
+def visible_case_ids_query(user: UserInfo):
+    """A ``select`` of the ids of the cases ``user`` may see (usable in ``IN (...)``)."""
+    return select(Case.id).where(case_filter_for(user))
+
+
+def task_filter_for(user: UserInfo) -> ColumnElement[bool]:
+    """SQL condition over ``tasks`` rows: a task is visible exactly when its case is."""
+    return Task.case_id.in_(visible_case_ids_query(user))
+
+
+def can_see_case(session: Session, user: UserInfo, case_id: str) -> bool:
+    """True when the case exists and ``user`` may see it."""
+    query = select(Case.id).where(Case.id == case_id, case_filter_for(user))
+    return session.execute(query).first() is not None
+
+
+def require_case(session: Session, user: UserInfo, case_id: str) -> None:
+    """NotFound unless ``user`` may see the case."""
+    if not can_see_case(session, user, case_id):
+        raise NotFound(f"case {case_id} not found")
+
+
+def require_task(session: Session, user: UserInfo, task_id: str) -> str:
+    """The task's case id; NotFound unless the task exists and ``user`` may see its case."""
+    query = select(Task.case_id).where(Task.id == task_id, task_filter_for(user))
+    case_id = session.execute(query).scalar_one_or_none()
+    if case_id is None:
+        raise NotFound(f"task {task_id} not found")
+    return case_id
+
+
+# --- acting on a visible task ---------------------------------------------------
+
+def is_candidate(user: UserInfo, task: TaskLike) -> bool:
+    """True when the task is offered to the user (one of their groups, or by name)."""
+    return bool(set(user.groups) & set(task.candidate_groups or ())) or \
+        user.username in (task.candidate_users or ())
+
+
+def task_units(task: TaskLike) -> set[str]:
+    """The units named by a task's candidate groups."""
+    units = set()
+    for g in task.candidate_groups or ():
+        unit, _role = orgchart.split_group(g)
+        if unit:
+            units.add(unit)
+    return units
+
+
+def is_unit_head_for(user: UserInfo, task: TaskLike) -> bool:
+    """True when the user heads (单位负责人) a unit the task belongs to."""
+    return user.has_role("head") and user.unit_code in task_units(task)
+
+
+def check_claim(user: UserInfo, task: TaskLike) -> None:
+    """Forbidden unless the user may take this unassigned task."""
+    if not is_candidate(user, task):
+        raise Forbidden("该任务不属于您的岗位，不能认领")
+
+
+def check_unclaim(user: UserInfo, task: TaskLike) -> None:
+    """Forbidden unless the user holds the task or heads its unit."""
+    if task.assignee != user.username and not is_unit_head_for(user, task):
+        raise Forbidden("只有办理人或单位负责人可以退回该任务")
+
+
+def check_reassign(user: UserInfo, task: TaskLike, target: UserInfo) -> None:
+    """Forbidden unless both the reassigner and the new assignee belong to the task's unit."""
+    if task.assignee != user.username and not is_unit_head_for(user, task):
+        raise Forbidden("只有办理人或单位负责人可以转交该任务")
+    if target.unit_code != user.unit_code or not is_candidate(target, task):
+        raise Forbidden("只能转交给本单位有相应岗位的人员")
+
+
+def check_complete(user: UserInfo, task: TaskLike) -> None:
+    """Forbidden unless the task is assigned to the user (claim it first)."""
+    if task.assignee != user.username:
+        raise Forbidden("请先认领该任务再办理")

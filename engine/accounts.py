@@ -1,0 +1,221 @@
+"""Accounts: users, their units and roles, password checks and login throttling.
+
+The HTML UI (Flask-Login) and the REST API (HTTP Basic) both call ``authenticate``.
+Functions taking a ``session`` never commit (the caller's unit of work does);
+``Accounts`` wraps them in one transaction each for callers that hold only a
+session factory.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine import orgchart
+from engine.access import is_county_wide
+from engine.errors import Conflict, InvalidInput, NotFound
+from persistence import accounts as repo
+from persistence.db import utcnow
+
+MIN_PASSWORD_LENGTH = 8
+# Five wrong passwords in a row lock the account for five minutes: enough to stop
+# guessing, short enough that a forgetful caseworker is not locked out for the day.
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = dt.timedelta(minutes=5)
+
+# Checked when the user name is unknown so both answers take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A logged-in user as every layer above persistence sees it."""
+
+    id: int
+    username: str
+    display_name: str
+    unit_code: str
+    roles: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    county_wide: bool = False
+
+    @property
+    def unit_name(self) -> str:
+        return orgchart.unit_name(self.unit_code)
+
+    @property
+    def role_names(self) -> list[str]:
+        return [orgchart.ROLES.get(r, r) for r in self.roles]
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the user holds at least one of ``roles``."""
+        return any(r in self.roles for r in roles)
+
+    # The session-user protocol Flask-Login expects, duck-typed so this module
+    # needs no Flask import.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def user_groups(unit_code: str, roles: list[str]) -> list[str]:
+    """The candidate groups ``unit:role`` a user of ``unit_code`` with ``roles`` belongs to."""
+    return [orgchart.group(unit_code, r) for r in roles]
+
+
+def to_info(user: repo.User) -> UserInfo:
+    """UserInfo of a user row."""
+    roles = list(user.roles or [])
+    return UserInfo(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        unit_code=user.unit_code,
+        roles=roles,
+        groups=user_groups(user.unit_code, roles),
+        county_wide=is_county_wide(user.unit_code, roles),
+    )
+
+
+def authenticate(session: Session, username: str, password: str,
+                 now: dt.datetime | None = None) -> UserInfo | None:
+    """The user when the password matches and the account is active and not locked, else None."""
+    now = now or utcnow()
+    user = repo.find_user_by_username(session, (username or "").strip())
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCK_DURATION
+            user.failed_logins = 0
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return to_info(user)
+
+
+def _check_user_fields(username: str, display_name: str, unit_code: str,
+                       roles: list[str], password: str | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
+        errors["username"] = "用户名须为1至64位字母、数字或 . _ -"
+    if not display_name or len(display_name) > 100:
+        errors["display_name"] = "请填写姓名（不超过100字）"
+    try:
+        orgchart.unit(unit_code)
+    except KeyError:
+        errors["unit_code"] = "单位不存在"
+    unknown = [r for r in roles if r not in orgchart.ROLES]
+    if not roles or unknown:
+        errors["roles"] = "请选择角色" if not roles else f"未知角色：{'、'.join(unknown)}"
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"密码至少{MIN_PASSWORD_LENGTH}位"
+    return errors
+
+
+def create_user(session: Session, username: str, password: str, display_name: str,
+                unit_code: str, roles: list[str]) -> UserInfo:
+    """Add a user with a hashed password; InvalidInput for bad fields, Conflict for a taken name."""
+    roles = list(dict.fromkeys(roles))
+    errors = _check_user_fields(username, display_name, unit_code, roles, password)
+    if errors:
+        raise InvalidInput("用户信息有误", errors)
+    if repo.find_user_by_username(session, username) is not None:
+        raise Conflict(f"用户名 {username} 已被使用")
+    user = repo.add_user(
+        session,
+        username=username,
+        display_name=display_name,
+        password_hash=generate_password_hash(password),
+        unit_code=unit_code,
+        roles=roles,
+        active=True,
+        failed_logins=0,
+    )
+    return to_info(user)
+
+
+def get_user(session: Session, user_id: int | str) -> UserInfo:
+    """The active user with this id; NotFound otherwise."""
+    try:
+        user = repo.find_user(session, int(user_id))
+    except (TypeError, ValueError):
+        user = None
+    if user is None or not user.active:
+        raise NotFound(f"user {user_id} not found")
+    return to_info(user)
+
+
+def get_user_by_username(session: Session, username: str) -> UserInfo:
+    """The active user with this login name; NotFound otherwise."""
+    user = repo.find_user_by_username(session, username)
+    if user is None or not user.active:
+        raise NotFound(f"user {username} not found")
+    return to_info(user)
+
+
+def unit_members(session: Session, unit_code: str) -> list[UserInfo]:
+    """Active users of one unit (the people a task may be reassigned to)."""
+    return [to_info(u) for u in repo.list_users(session, unit_code=unit_code)]
+
+
+def set_password(session: Session, user_id: int, password: str) -> None:
+    """Replace a user's password (and lift any lock)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("密码太短", {"password": f"密码至少{MIN_PASSWORD_LENGTH}位"})
+    user = repo.find_user(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def visible_case_ids_query(user: UserInfo):
+    """A ``select`` of the case ids the user may see, or None when they see every case."""
+    from engine.access import visible_case_ids_query as query
+
+    return query(user)
+
+
+class Accounts:
+    """The account functions, one transaction each, for holders of a session factory."""
+
+    def __init__(self, session_factory: sessionmaker):
+        self._sessions = session_factory
+
+    def authenticate(self, username: str, password: str) -> UserInfo | None:
+        with self._sessions.begin() as session:
+            return authenticate(session, username, password)
+
+    def create_user(self, username: str, password: str, display_name: str,
+                    unit_code: str, roles: list[str]) -> UserInfo:
+        with self._sessions.begin() as session:
+            return create_user(session, username, password, display_name, unit_code, roles)
+
+    def get_user(self, user_id: int | str) -> UserInfo:
+        with self._sessions() as session:
+            return get_user(session, user_id)
+
+    def get_user_by_username(self, username: str) -> UserInfo:
+        with self._sessions() as session:
+            return get_user_by_username(session, username)
+
+    def unit_members(self, unit_code: str) -> list[UserInfo]:
+        with self._sessions() as session:
+            return unit_members(session, unit_code)
+
+    def set_password(self, user_id: int, password: str) -> None:
+        with self._sessions.begin() as session:
+            set_password(session, user_id, password)

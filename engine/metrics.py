@@ -1,0 +1,239 @@
+"""The county's figures, computed from the ``clocks`` table and the event log.
+
+Every figure is computed for a **date range** ``[date_from, date_to]`` of Asia/Shanghai
+calendar days (both ends included: from 00:00 +08:00 on ``date_from`` up to, not
+including, 00:00 +08:00 on the day after ``date_to``), county-wide and per unit, at an
+instant ``as_of`` (default now). A rate is ``numerator / denominator``; with a zero
+denominator its value is ``None`` (shown as "—", never as 100%).
+
+A clock is **decided in the range** when it was stopped in the range (on time when
+``stopped_at <= due``), or when it is still running, not paused, and its due instant
+lies in the range and before ``as_of`` (it can no longer be on time, so it counts as
+late). Running clocks not yet due are undecided and left out. ``due`` includes an
+approved extension and excluded hearing time, so an extended matter finished within
+its extension is on time.
+
+* **及时受理率 (timely_acceptance)** — ``acceptance`` clocks decided in the range that
+  were stopped on time / all ``acceptance`` clocks decided in the range (受理告知 within
+  15 days, 第二十二、二十三条). Unit: the clock's unit.
+* **按期办理率 (on_time_handling)** — the same over the clocks of the organs' answering
+  periods: ``handling`` (办理, 第三十四条), ``review`` (复查, 第三十五条) and ``recheck``
+  (复核, 第三十六条). Each organ is measured on its own period.
+* **一次性化解率 (first_time_resolution)** — cases whose ``handling`` clock was stopped in
+  the range; resolved at first pass when, as of ``as_of``, the case has no ``review``
+  or ``recheck`` clock (no 复查/复核 request was received) and no later case carries
+  the same ``matter_key`` (no repeat petition, 第十九条). Recent matters can still drop
+  out of the numerator while their 30-day request window is open. Unit: the handling
+  clock's unit.
+* **访前化解率 (pre_petition_resolution)** — events of kind ``screening_result``
+  (``data = {"settled": bool, "unit": code?}``, one per dispute found in 矛盾纠纷排查 and
+  closed) dated in the range: settled before any petition / all.
+* **满意率 (satisfaction)** — events of kind ``evaluation`` (``data = {"satisfied": bool,
+  "unit": code?}``, the petitioner's evaluation, 第二十一条) dated in the range:
+  satisfied / all.
+  For both event figures the unit is ``data["unit"]``, else the unit of the case's
+  ``handling`` clock.
+* **overdue** — snapshot at ``as_of``: running, unpaused clocks whose due has passed.
+  **due_soon** — running clocks due within ``due_soon_days`` × 24 h after ``as_of``.
+  The petitioner's own request windows (``review_window``, ``recheck_window``) are
+  not an organ's duty and are left out of both.
+* **no_holiday_data** — running clocks whose due was counted without official holiday
+  data (weekends only); their dates need checking once the year's notice is out.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import and_, or_, select
+
+from engine.calendar import SHANGHAI
+
+ACCEPTANCE_KINDS = ("acceptance",)
+HANDLING_KINDS = ("handling", "review", "recheck")
+FOLLOW_UP_KINDS = ("review", "recheck")
+WINDOW_KINDS = ("review_window", "recheck_window")
+COUNTY = "county"
+
+
+@dataclass
+class Rate:
+    """numerator / denominator; value is None when nothing was decided."""
+
+    numerator: int = 0
+    denominator: int = 0
+
+    @property
+    def value(self) -> float | None:
+        """The rate as a fraction in [0, 1], or None without a denominator."""
+        return round(self.numerator / self.denominator, 4) if self.denominator else None
+
+    def add(self, success: bool) -> None:
+        """Count one decided item."""
+        self.denominator += 1
+        self.numerator += 1 if success else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"numerator": self.numerator, "denominator": self.denominator, "value": self.value}
+
+
+@dataclass
+class UnitMetrics:
+    """All figures for one unit (or the county)."""
+
+    unit: str
+    timely_acceptance: Rate = field(default_factory=Rate)
+    on_time_handling: Rate = field(default_factory=Rate)
+    first_time_resolution: Rate = field(default_factory=Rate)
+    pre_petition_resolution: Rate = field(default_factory=Rate)
+    satisfaction: Rate = field(default_factory=Rate)
+    overdue: int = 0
+    due_soon: int = 0
+    no_holiday_data: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        out = asdict(self)
+        for name, value in vars(self).items():
+            if isinstance(value, Rate):
+                out[name] = value.to_dict()
+        return out
+
+
+@dataclass
+class MetricsReport:
+    """County-wide and per-unit figures for one date range."""
+
+    date_from: date
+    date_to: date
+    as_of: datetime
+    county: UnitMetrics
+    units: dict[str, UnitMetrics]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (dates as ISO strings)."""
+        return {
+            "date_from": self.date_from.isoformat(),
+            "date_to": self.date_to.isoformat(),
+            "as_of": self.as_of.astimezone(SHANGHAI).isoformat(),
+            "county": self.county.to_dict(),
+            "units": {code: m.to_dict() for code, m in sorted(self.units.items())},
+        }
+
+
+def range_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """UTC instants [start, end) of the Shanghai days date_from..date_to inclusive."""
+    if date_to < date_from:
+        raise ValueError("date_to is before date_from")
+    start = datetime.combine(date_from, time(0), tzinfo=SHANGHAI)
+    end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+class _Tally:
+    def __init__(self, only_unit: str | None):
+        self.only_unit = only_unit
+        self.county = UnitMetrics(COUNTY)
+        self.units: dict[str, UnitMetrics] = {}
+
+    def targets(self, unit: str | None) -> Iterable[UnitMetrics]:
+        if self.only_unit is not None and unit != self.only_unit:
+            return []
+        out = [self.county]
+        if unit:
+            out.append(self.units.setdefault(unit, UnitMetrics(unit)))
+        return out
+
+
+def compute_metrics(session, date_from: date, date_to: date, *, as_of: datetime | None = None,
+                    unit: str | None = None, due_soon_days: int = 3) -> MetricsReport:
+    """Figures for ``[date_from, date_to]`` county-wide and per unit (see module doc)."""
+    from persistence.models import Case, Event
+    from persistence.models_clocks import Clock
+
+    as_of = (as_of or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    start, end = range_bounds(date_from, date_to)
+    tally = _Tally(unit)
+
+    # Rates on clocks decided in the range.
+    decided = session.scalars(select(Clock).where(
+        Clock.kind.in_(ACCEPTANCE_KINDS + HANDLING_KINDS),
+        or_(and_(Clock.stopped_at >= start, Clock.stopped_at < end),
+            and_(Clock.stopped_at.is_(None), Clock.paused_at.is_(None),
+                 Clock.due >= start, Clock.due < end, Clock.due < as_of)),
+    ))
+    handled_cases: dict[str, Clock] = {}
+    for c in decided:
+        if c.stopped_at is not None and c.stopped_at > as_of:
+            continue  # recorded after as_of: not known yet at that instant
+        on_time = c.stopped_at is not None and c.stopped_at <= c.due
+        for m in tally.targets(c.unit_code):
+            rate = m.timely_acceptance if c.kind in ACCEPTANCE_KINDS else m.on_time_handling
+            rate.add(on_time)
+        if c.kind == "handling" and c.stopped_at is not None:
+            handled_cases[c.case_id] = c
+
+    # 一次性化解率: no 复查/复核 clock and no later case of the same matter.
+    if handled_cases:
+        ids = list(handled_cases)
+        followed = set(session.scalars(select(Clock.case_id).where(
+            Clock.case_id.in_(ids), Clock.kind.in_(FOLLOW_UP_KINDS), Clock.start <= as_of)))
+        cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
+        keys = {c.matter_key for c in cases.values() if c.matter_key}
+        later: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+        if keys:
+            for key, case_id, started in session.execute(select(
+                    Case.matter_key, Case.id, Case.started_at).where(Case.matter_key.in_(keys))):
+                later[key].append((case_id, started))
+        for case_id, clock in handled_cases.items():
+            case = cases.get(case_id)
+            repeated = case is not None and case.matter_key is not None and any(
+                other != case_id and case.started_at < started <= as_of
+                for other, started in later.get(case.matter_key, []))
+            for m in tally.targets(clock.unit_code):
+                m.first_time_resolution.add(case_id not in followed and not repeated)
+
+    # Event figures: 访前化解率 and 满意率.
+    events = list(session.scalars(select(Event).where(
+        Event.kind.in_(("screening_result", "evaluation")), Event.at >= start, Event.at < end,
+        Event.at <= as_of)))
+    case_units = _handling_units(session, {e.case_id for e in events if e.case_id})
+    for e in events:
+        data = e.data or {}
+        unit_code = data.get("unit") or case_units.get(e.case_id)
+        for m in tally.targets(unit_code):
+            if e.kind == "evaluation" and "satisfied" in data:
+                m.satisfaction.add(bool(data["satisfied"]))
+            elif e.kind == "screening_result" and "settled" in data:
+                m.pre_petition_resolution.add(bool(data["settled"]))
+
+    # Snapshot at as_of: overdue and due soon.
+    soon = as_of + timedelta(days=due_soon_days)
+    # "Running at as_of" so that a past as_of gives the list as it stood then.
+    running = session.scalars(select(Clock).where(
+        Clock.kind.not_in(WINDOW_KINDS), Clock.start <= as_of,
+        or_(Clock.stopped_at.is_(None), Clock.stopped_at > as_of)))
+    for c in running:
+        for m in tally.targets(c.unit_code):
+            if c.no_holiday_data:
+                m.no_holiday_data += 1
+            paused = c.paused_at is not None and c.paused_at <= as_of
+            if not paused and c.due < as_of:
+                m.overdue += 1
+            elif as_of <= c.due < soon:
+                m.due_soon += 1
+
+    return MetricsReport(date_from, date_to, as_of, tally.county, tally.units)
+
+
+def _handling_units(session, case_ids: set[str]) -> dict[str, str]:
+    from persistence.models_clocks import Clock
+
+    if not case_ids:
+        return {}
+    rows = session.execute(select(Clock.case_id, Clock.unit_code).where(
+        Clock.case_id.in_(case_ids), Clock.kind == "handling", Clock.unit_code.is_not(None)))
+    return {case_id: unit for case_id, unit in rows}

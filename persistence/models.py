@@ -119,6 +119,8 @@ class Case(Base):
 
     definition: Mapped[ProcessDefinition] = relationship()
 
+    __mapper_args__ = {"version_id_col": version}
+
 
 class CaseUnit(Base):
     """A unit involved in a case; the access policy reads this."""

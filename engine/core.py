@@ -1,0 +1,701 @@
+"""The Engine: the one door to SpiffWorkflow.
+
+Every caller — HTML UI, REST API, scheduler, CLI, tests — goes through these methods.
+Each public method is one unit of work: one database transaction, committed at the
+end or rolled back entirely (and the live-workflow cache entry dropped) on error.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import unicodedata
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import inbox, status
+from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
+from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
+from engine.parser import XinfangParser, user_task_attributes
+from engine.store import STATE_FORMAT, StateStore
+from persistence.db import utcnow
+from persistence.models import Case, CaseUnit, Event, ProcessDefinition, Task
+
+log = logging.getLogger(__name__)
+
+# Case variables copied into cases.summary for lists and search.
+SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "channel", "category",
+                  "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
+                  "confidential", "accused_unit")
+UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit", "accused_unit")
+SUMMARY_TEXT_LIMIT = 200
+
+
+@dataclass
+class CaseInfo:
+    """A case as callers see it."""
+
+    id: str
+    business_key: str | None
+    definition_id: str
+    process_key: str
+    status: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    started_by: str | None
+    summary: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    matter_key: str | None = None
+    matter_status: str | None = None
+    next_timer_at: dt.datetime | None = None
+    error: str | None = None
+
+
+@dataclass
+class EventInfo:
+    """One entry of a case's history."""
+
+    id: int
+    case_id: str | None
+    at: dt.datetime
+    actor: str | None
+    kind: str
+    data: dict[str, Any]
+
+
+def matter_key_for(variables: dict[str, Any]) -> str | None:
+    """Key identifying "the same matter": the petitioner's id number with the request's facts.
+
+    Used to link repeats (第十九条) and refuse matters closed for good (第三十六条第三款).
+    Text is normalised (width, case, whitespace and punctuation) so re-typed petitions match.
+    """
+    ident = (variables.get("petitioner_id_number") or variables.get("petitioner_name") or "").strip()
+    subject = variables.get("facts") or variables.get("request") or ""
+    if not ident or not subject:
+        return None
+    norm = unicodedata.normalize("NFKC", f"{ident}|{subject}").lower()
+    norm = re.sub(r"[\s\W_]+", "", norm)
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:40]
+
+
+def _script_engine():
+    from engine.scripting import make_script_engine
+
+    return make_script_engine()
+
+
+class Engine:
+    """Deploys definitions and runs cases, persisting every step."""
+
+    def __init__(self, session_factory, *, script_engine=None, store: StateStore | None = None,
+                 parser_factory=XinfangParser):
+        self.sessions = session_factory
+        self.store = store or StateStore()
+        self.script_engine = script_engine or _script_engine()
+        self.deployer = Deployer(self.store, parser_factory)
+        self.after_commit: list[Callable[[], None]] = []  # e.g. the timer scheduler's poke
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def unit_of_work(self):
+        """One transaction: commit on success, roll back (and drop cached state) on error."""
+        session: Session = self.sessions()
+        touched: list[str] = []
+        session.info["touched_cases"] = touched
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            for case_id in touched:
+                self.store.forget(case_id)
+            raise
+        finally:
+            session.close()
+        for hook in self.after_commit:
+            try:
+                hook()
+            except Exception:  # a hook must never undo a committed command
+                log.exception("after-commit hook failed")
+
+    def evict_cache(self, case_id: str | None = None) -> None:
+        """Forget live workflows so the next command reloads them from the database."""
+        self.store.forget(case_id)
+
+    # ------------------------------------------------------------------ deployment
+    def deploy(self, resources: Iterable[tuple[str, bytes]], **kwargs) -> DeploymentInfo:
+        """Validate and store BPMN/DMN resources as new definition versions."""
+        with self.unit_of_work() as s:
+            return self.deployer.deploy(s, resources, **kwargs)
+
+    def list_definitions(self, key: str | None = None, latest_only: bool = False) -> list[DefinitionInfo]:
+        """Deployed process definitions."""
+        with self.unit_of_work() as s:
+            return self.deployer.list_definitions(s, key, latest_only)
+
+    def get_definition(self, definition_id: str) -> DefinitionInfo:
+        """One definition version."""
+        from engine.deploy import definition_info
+
+        with self.unit_of_work() as s:
+            return definition_info(self.deployer.get(s, definition_id))
+
+    def get_definition_xml(self, definition_id: str) -> str:
+        """The BPMN XML a definition version was deployed from."""
+        with self.unit_of_work() as s:
+            return self.deployer.get(s, definition_id).resource.content.decode("utf-8")
+
+    def latest_definition(self, key: str) -> DefinitionInfo:
+        """The newest version of a process key."""
+        from engine.deploy import definition_info
+
+        with self.unit_of_work() as s:
+            return definition_info(self.deployer.latest_for_key(s, key))
+
+    # ------------------------------------------------------------------ cases
+    def start_case(self, *, process_key: str | None = None, definition_id: str | None = None,
+                   business_key: str | None = None, variables: dict[str, Any] | None = None,
+                   actor: str = "system") -> CaseInfo:
+        """Start a case of the newest version of a key (or of a given version) and run it."""
+        variables = dict(variables or {})
+        with self.unit_of_work() as s:
+            if definition_id:
+                d = self.deployer.get(s, definition_id)
+            elif process_key:
+                d = self.deployer.latest_for_key(s, process_key)
+            else:
+                raise InvalidInput("process_key or definition_id is required")
+            if not d.executable or not d.spec_json:
+                raise InvalidInput(f"流程“{d.name or d.key}”是不可执行的图（isExecutable=false），不能启动")
+            self._add_repeat_variables(s, variables)
+            spec, subs = self.store.specs_for(d.id, d.spec_json)
+            wf = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
+            start = wf.get_next_task(state=TaskState.READY)
+            (start or wf.task_tree).data.update(variables)
+            now = utcnow()
+            case = Case(id=str(uuid.uuid4()), business_key=business_key, definition_id=d.id, process_key=d.key,
+                        status="running", started_at=now, started_by=actor, updated_at=now, summary={})
+            s.add(case)
+            s.flush()
+            s.info["touched_cases"].append(case.id)
+            self._event(s, case.id, actor, "case_started",
+                        {"definition_id": d.id, "business_key": business_key, "variables": _jsonable(variables)})
+            self._run(wf, case)
+            self._after_step(s, case, wf, {}, actor, now)
+            return self._case_info(case, wf)
+
+    def get_case(self, case_id: str, with_variables: bool = True) -> CaseInfo:
+        """A case with its current variables."""
+        with self.unit_of_work() as s:
+            case = self._case(s, case_id)
+            wf = self._load(s, case, keep=True) if with_variables and case.state else None
+            return self._case_info(case, wf)
+
+    def list_cases(self, *, process_key: str | None = None, status: str | None = None,
+                   business_key: str | None = None, matter_key: str | None = None,
+                   case_filter=None, offset: int = 0, limit: int | None = 100) -> list[CaseInfo]:
+        """Cases, newest first; ``case_filter`` is an extra SQL condition (access policy)."""
+        with self.unit_of_work() as s:
+            q = select(Case)
+            if process_key:
+                q = q.where(Case.process_key == process_key)
+            if status:
+                q = q.where(Case.status == status)
+            if business_key:
+                q = q.where(Case.business_key == business_key)
+            if matter_key:
+                q = q.where(Case.matter_key == matter_key)
+            if case_filter is not None:
+                q = q.where(case_filter)
+            q = q.order_by(Case.started_at.desc()).offset(offset)
+            if limit:
+                q = q.limit(limit)
+            return [self._case_info(c, None) for c in s.scalars(q)]
+
+    def find_repeats(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """What a new petition with these variables would be: new, linked repeat, or refused."""
+        variables = dict(variables)
+        with self.unit_of_work() as s:
+            self._add_repeat_variables(s, variables)
+        return {k: variables.get(k) for k in ("matter_key", "repeat_status", "repeat_of")}
+
+    def cancel_case(self, case_id: str, actor: str, reason: str = "") -> CaseInfo:
+        """Cancel a running case: its tasks are withdrawn and its timers stop."""
+        with self.unit_of_work() as s:
+            case = self._lock_case(s, case_id)
+            wf = self._load(s, case)
+            wf.cancel()
+            now = utcnow()
+            status.move_case(case, "cancelled")
+            case.ended_at = now
+            self._event(s, case.id, actor, "case_cancelled", {"reason": reason})
+            self._after_step(s, case, wf, self._data(wf), actor, now)
+            return self._case_info(case, wf)
+
+    def history(self, case_id: str) -> list[EventInfo]:
+        """Every event of a case, oldest first."""
+        with self.unit_of_work() as s:
+            self._case(s, case_id)
+            rows = s.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.at, Event.id))
+            return [EventInfo(e.id, e.case_id, e.at, e.actor, e.kind, e.data or {}) for e in rows]
+
+    def record_event(self, case_id: str | None, actor: str, kind: str, data: dict[str, Any]) -> None:
+        """Append a domain event (evaluation, supervision letter issued …) to the log."""
+        with self.unit_of_work() as s:
+            if case_id is not None:
+                self._case(s, case_id)
+            self._event(s, case_id, actor, kind, _jsonable(data))
+
+    def case_diagram_state(self, case_id: str) -> dict[str, Any]:
+        """Activity ids that are active, completed and overdue, for diagram highlighting."""
+        with self.unit_of_work() as s:
+            case = self._case(s, case_id)
+            wf = self._load(s, case, keep=True)
+            active, done = set(), set()
+            for t in wf.get_tasks():
+                name = t.task_spec.bpmn_id if hasattr(t.task_spec, "bpmn_id") else None
+                if not name:
+                    continue
+                if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                    active.add(name)
+                elif t.has_state(TaskState.COMPLETED):
+                    done.add(name)
+            now = utcnow()
+            overdue = {t.activity_id for t in s.scalars(select(Task).where(
+                Task.case_id == case_id, Task.state == "ready", Task.due_at < now))}
+            return {"definition_id": case.definition_id, "active": sorted(active), "completed": sorted(done),
+                    "overdue": sorted(overdue)}
+
+    # ------------------------------------------------------------------ tasks
+    def list_tasks(self, **filters) -> list[inbox.TaskInfo]:
+        """Inbox query over the task table (see engine.inbox.task_query for filters)."""
+        with self.unit_of_work() as s:
+            return inbox.list_tasks(s, **filters)
+
+    def count_tasks(self, **filters) -> int:
+        """Number of tasks the same filters would list."""
+        with self.unit_of_work() as s:
+            return inbox.count_tasks(s, **filters)
+
+    def get_task(self, task_id: str) -> inbox.TaskInfo:
+        """One task, or NotFound."""
+        with self.unit_of_work() as s:
+            return inbox.task_info(self._task(s, task_id))
+
+    def task_form(self, task_id: str):
+        """The parsed Camunda form of a task (SpiffWorkflow ``Form``), or None."""
+        with self.unit_of_work() as s:
+            row = self._task(s, task_id)
+            spec = self._task_spec(s, row)
+            return getattr(spec, "form", None)
+
+    def task_variables(self, task_id: str) -> dict[str, Any]:
+        """The data a ready task sees (its form defaults come from here)."""
+        with self.unit_of_work() as s:
+            row = self._task(s, task_id)
+            case = self._case(s, row.case_id)
+            wf = self._load(s, case, keep=True)
+            t = self._spiff_task(wf, row)
+            return dict(t.data) if t is not None else {}
+
+    def claim(self, task_id: str, user: str) -> inbox.TaskInfo:
+        """Take a ready task; Conflict when someone else holds it."""
+        with self.unit_of_work() as s:
+            row = self._ready_task(s, task_id, lock=True)
+            if row.assignee and row.assignee != user:
+                raise Conflict(f"任务已被 {row.assignee} 认领")
+            row.assignee = user
+            self._event(s, row.case_id, user, "task_claimed", {"task_id": row.id, "task": row.name})
+            return inbox.task_info(row)
+
+    def unclaim(self, task_id: str, actor: str) -> inbox.TaskInfo:
+        """Return a claimed task to its candidate groups."""
+        with self.unit_of_work() as s:
+            row = self._ready_task(s, task_id, lock=True)
+            previous, row.assignee = row.assignee, None
+            self._event(s, row.case_id, actor, "task_unclaimed", {"task_id": row.id, "task": row.name, "from": previous})
+            return inbox.task_info(row)
+
+    def assign(self, task_id: str, user: str | None, actor: str) -> inbox.TaskInfo:
+        """Give a ready task to a user (or nobody)."""
+        with self.unit_of_work() as s:
+            row = self._ready_task(s, task_id, lock=True)
+            previous, row.assignee = row.assignee, user
+            self._event(s, row.case_id, actor, "task_assigned",
+                        {"task_id": row.id, "task": row.name, "from": previous, "to": user})
+            return inbox.task_info(row)
+
+    def complete_task(self, task_id: str, variables: dict[str, Any] | None, actor: str,
+                      validate_form: bool = True) -> CaseInfo:
+        """Complete a ready user task with variables and run the case to its next wait state."""
+        with self.unit_of_work() as s:
+            row = self._ready_task(s, task_id, lock=True)
+            case = s.get(Case, row.case_id)
+            wf = self._load(s, case)
+            t = self._spiff_task(wf, row)
+            if t is None or not t.has_state(TaskState.READY):
+                raise Conflict("任务已不在待办状态")
+            values = dict(variables or {})
+            if validate_form:
+                values = self._validated(t, values)
+            before = self._data(wf)
+            t.data.update(values)
+            t.run()
+            now = utcnow()
+            self._run(wf, case)
+            status.move_task(row, "completed")
+            row.completed_at, row.completed_by = now, actor
+            self._event(s, case.id, actor, "task_completed",
+                        {"task_id": row.id, "task": row.name, "activity_id": row.activity_id,
+                         "changes": _diff(before, self._data(wf), values)})
+            self._after_step(s, case, wf, before, actor, now)
+            return self._case_info(case, wf)
+
+    # ------------------------------------------------------------------ messages and timers
+    def send_message(self, message_name: str, *, business_key: str | None = None, case_id: str | None = None,
+                     payload: dict[str, Any] | None = None, actor: str = "system") -> CaseInfo:
+        """Deliver a message to the one case waiting for it (by case id or business key)."""
+        payload = dict(payload or {})
+        with self.unit_of_work() as s:
+            if case_id:
+                candidates = [self._case(s, case_id)]
+            elif business_key:
+                candidates = list(s.scalars(select(Case).where(Case.business_key == business_key,
+                                                               Case.status == "running")))
+            else:
+                raise InvalidInput("消息必须指定 case_id 或 business_key")
+            matches = []
+            for case in candidates:
+                if case.status != "running":
+                    continue
+                wf = self._load(s, case, keep=True)
+                waiting = _waiting_message_tasks(wf, message_name)
+                if waiting:
+                    matches.append((case, waiting))
+            if not matches:
+                raise NotFound(f"没有等待消息“{message_name}”的案件")
+            if len(matches) > 1:
+                raise Conflict(f"有 {len(matches)} 个案件在等待消息“{message_name}”，请指定 case_id")
+            case, _ = matches[0]
+            case = self._lock_case(s, case.id)
+            wf = self._load(s, case)
+            before = self._data(wf)
+            for t in _waiting_message_tasks(wf, message_name):
+                # Camunda merges message variables into the process; Spiff would nest them
+                # under "<task>_Response", so put them on the catching task first.
+                t.data.update(payload)
+            definition = next(iter(_waiting_message_tasks(wf, message_name))).task_spec.event_definition
+            wf.catch(BpmnEvent(definition, {"payload": payload, "result_var": "message_payload"}))
+            now = utcnow()
+            self._run(wf, case)
+            self._event(s, case.id, actor, "message_received",
+                        {"message": message_name, "changes": _diff(before, self._data(wf), payload)})
+            self._after_step(s, case, wf, before, actor, now)
+            return self._case_info(case, wf)
+
+    def advance_timers(self, case_id: str, now: dt.datetime | None = None) -> int:
+        """Fire whatever timers of a case are due; returns how many fired."""
+        with self.unit_of_work() as s:
+            case = self._lock_case(s, case_id)
+            if case.status != "running":
+                case.next_timer_at = None
+                return 0
+            wf = self._load(s, case)
+            before_waiting = _timer_tasks(wf)
+            before = self._data(wf)
+            wf.refresh_waiting_tasks()
+            fired = [t for t in before_waiting if not t.has_state(TaskState.WAITING)]
+            now = now or utcnow()
+            self._run(wf, case)
+            for t in fired:
+                self._event(s, case.id, "system", "timer_fired",
+                            {"activity_id": t.task_spec.bpmn_id, "name": t.task_spec.bpmn_name})
+            self._after_step(s, case, wf, before, "system", now)
+            return len(fired)
+
+    def fire_due(self, now: dt.datetime | None = None) -> int:
+        """Fire every due timer of every case (the scheduler and CLI call this)."""
+        from engine.timers import fire_due
+
+        return fire_due(self, now)
+
+    # ------------------------------------------------------------------ internals
+    def _case(self, s: Session, case_id: str) -> Case:
+        case = s.get(Case, case_id) if case_id else None
+        if case is None:
+            raise NotFound(f"案件 {case_id!r} 不存在")
+        return case
+
+    def _lock_case(self, s: Session, case_id: str) -> Case:
+        # FOR UPDATE serialises commands on one case on PostgreSQL; SQLite's BEGIN
+        # IMMEDIATE already holds the database write lock; the version column catches
+        # anything else (a workflow cached from an older version).
+        case = s.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
+        if case is None:
+            raise NotFound(f"案件 {case_id!r} 不存在")
+        s.refresh(case)
+        s.info["touched_cases"].append(case.id)
+        return case
+
+    def _task(self, s: Session, task_id: str) -> Task:
+        row = s.get(Task, task_id) if task_id else None
+        if row is None:
+            raise NotFound(f"任务 {task_id!r} 不存在")
+        return row
+
+    def _ready_task(self, s: Session, task_id: str, lock: bool) -> Task:
+        row = self._task(s, task_id)
+        if lock:
+            self._lock_case(s, row.case_id)
+            s.refresh(row)
+        if row.state != "ready":
+            raise Conflict(f"任务“{row.name}”已{status.TASK_STATE_LABELS.get(row.state, row.state)}，不能再办理")
+        return row
+
+    def _load(self, s: Session, case: Case, keep: bool = False) -> BpmnWorkflow:
+        wf = self.store.cached_workflow(case.id, case.version)
+        if wf is None:
+            d = s.get(ProcessDefinition, case.definition_id)
+            spec, subs = self.store.specs_for(d.id, d.spec_json)
+            wf = self.store.load_state(case.state, spec, subs)
+            wf.script_engine = self.script_engine
+        if keep:  # read-only use: put it straight back
+            self.store.keep_workflow(case.id, case.version, wf)
+        return wf
+
+    def _run(self, wf: BpmnWorkflow, case: Case) -> None:
+        try:
+            wf.do_engine_steps()
+            wf.refresh_waiting_tasks()
+            wf.do_engine_steps()
+        except EngineError:
+            raise
+        except SpiffWorkflowException as exc:
+            raise ScriptError(f"案件 {case.id} 执行出错：{_spiff_message(exc)}") from exc
+
+    def _after_step(self, s: Session, case: Case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
+                    now: dt.datetime) -> None:
+        """Mirror the workflow into the tables (tasks, timers, clocks, summary) and save it."""
+        data = self._data(wf)
+        if _clocks_changed(s, case.id, before, data, actor, now):
+            _rearm_date_timers(wf)
+            self._run(wf, case)
+            data = self._data(wf)
+        self._log_notices(s, case.id, before, data, actor, now)
+        inbox.sync_tasks(s, case, wf, self.script_engine, now)
+        if wf.completed and case.status == "running":
+            status.move_case(case, "completed")
+            case.ended_at = now
+            self._event(s, case.id, actor, "case_completed", {"outcome": data.get("outcome")})
+        case.next_timer_at = _next_timer(wf) if case.status == "running" else None
+        case.matter_key = data.get("matter_key") or case.matter_key
+        case.matter_status = data.get("matter_status") or case.matter_status
+        case.summary = _summary(data)
+        self._sync_units(s, case, data)
+        case.state = self.store.dump_state(wf)
+        case.serializer_version = STATE_FORMAT
+        case.updated_at = now
+        try:
+            s.flush()  # the mapper's version_id_col makes this UPDATE … WHERE version = old
+        except StaleDataError:
+            raise Conflict("案件已被他人同时修改，请刷新后重试") from None
+        self.store.keep_workflow(case.id, case.version, wf)
+
+    def _sync_units(self, s: Session, case: Case, data: dict[str, Any]) -> None:
+        units = {u for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
+        units |= {t.unit_code for t in s.scalars(select(Task).where(Task.case_id == case.id)) if t.unit_code}
+        have = set(s.scalars(select(CaseUnit.unit_code).where(CaseUnit.case_id == case.id)))
+        for u in sorted(units - have):
+            s.add(CaseUnit(case_id=case.id, unit_code=u[:64]))
+
+    def _log_notices(self, s: Session, case_id: str, before: dict, data: dict, actor: str, now) -> None:
+        old = before.get("notices") or []
+        new = data.get("notices") or []
+        if isinstance(new, list) and len(new) > len(old):
+            for notice in new[len(old):]:
+                self._event(s, case_id, actor, "notice", _jsonable(notice) if isinstance(notice, dict) else {"text": str(notice)})
+
+    def _event(self, s: Session, case_id: str | None, actor: str | None, kind: str, data: dict) -> None:
+        s.add(Event(case_id=case_id, at=utcnow(), actor=actor, kind=kind, data=data))
+
+    def _data(self, wf: BpmnWorkflow) -> dict[str, Any]:
+        """The case's current variables: the data of the newest active or last task."""
+        if wf.completed:
+            merged = dict(wf.last_task.data) if wf.last_task is not None else {}
+            merged.update(wf.data)
+            return merged
+        ready = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        if ready:
+            newest = max(ready, key=lambda t: t.last_state_change)
+            return dict(newest.data)
+        return dict(wf.last_task.data) if wf.last_task is not None else dict(wf.task_tree.data)
+
+    def _add_repeat_variables(self, s: Session, variables: dict[str, Any]) -> None:
+        if "matter_key" not in variables:
+            key = matter_key_for(variables)
+            if key is None:
+                return
+            variables["matter_key"] = key
+        key = variables["matter_key"]
+        earlier = list(s.execute(select(Case.id, Case.status, Case.matter_status)
+                                 .where(Case.matter_key == key).order_by(Case.started_at)))
+        terminated = [c for c in earlier if c.matter_status == "terminated"]
+        running = [c for c in earlier if c.status == "running" and c.matter_status != "terminated"]
+        if terminated:
+            variables["repeat_status"], variables["repeat_of"] = "terminated", terminated[-1].id
+        elif running:
+            variables["repeat_status"], variables["repeat_of"] = "in_handling", running[-1].id
+        else:
+            variables["repeat_status"], variables["repeat_of"] = "none", None
+
+    def _spiff_task(self, wf: BpmnWorkflow, row: Task):
+        try:
+            return wf.get_task_from_id(UUID(row.id))
+        except Exception:
+            return None
+
+    def _task_spec(self, s: Session, row: Task):
+        case = self._case(s, row.case_id)
+        d = s.get(ProcessDefinition, case.definition_id)
+        spec, subs = self.store.specs_for(d.id, d.spec_json)
+        for candidate in (spec, *subs.values()):
+            ts = candidate.task_specs.get(row.activity_id)
+            if ts is not None:
+                return ts
+        return None
+
+    def _validated(self, t, values: dict[str, Any]) -> dict[str, Any]:
+        form = getattr(t.task_spec, "form", None)
+        if form is None or not getattr(form, "fields", None):
+            return values
+        from forms import validate_submission
+
+        clean, errors = validate_submission(form, values, existing=t.data)
+        if errors:
+            raise InvalidInput("表单填写有误", errors)
+        return clean
+
+    def _case_info(self, case: Case, wf: BpmnWorkflow | None) -> CaseInfo:
+        return CaseInfo(
+            id=case.id, business_key=case.business_key, definition_id=case.definition_id,
+            process_key=case.process_key, status=case.status, started_at=case.started_at, ended_at=case.ended_at,
+            started_by=case.started_by, summary=dict(case.summary or {}),
+            variables=_jsonable(self._data(wf)) if wf is not None else {},
+            matter_key=case.matter_key, matter_status=case.matter_status, next_timer_at=case.next_timer_at,
+            error=case.error,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+def _spiff_message(exc: Exception) -> str:
+    parts = [str(exc)]
+    for attr in ("task_name", "line_number", "error_line"):
+        v = getattr(exc, attr, None)
+        if v:
+            parts.append(f"{attr}={v}")
+    return "; ".join(parts)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _diff(before: dict, after: dict, submitted: dict) -> dict[str, Any]:
+    """What a command changed: new or changed variables, and removed ones."""
+    changes = {}
+    for k, v in after.items():
+        if k not in before or before[k] != v:
+            changes[k] = _jsonable(v)
+    for k, v in submitted.items():
+        changes.setdefault(k, _jsonable(v))
+    removed = [k for k in before if k not in after]
+    out = {"set": changes}
+    if removed:
+        out["removed"] = removed
+    return out
+
+
+def _summary(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k in SUMMARY_FIELDS:
+        v = data.get(k)
+        if v is None:
+            continue
+        if isinstance(v, str) and len(v) > SUMMARY_TEXT_LIMIT:
+            v = v[:SUMMARY_TEXT_LIMIT] + "…"
+        out[k] = _jsonable(v)
+    return out
+
+
+def _waiting_message_tasks(wf: BpmnWorkflow, name: str) -> list:
+    out = []
+    for t in list(wf.event_manager.tasks.values()):
+        ed = getattr(t.task_spec, "event_definition", None)
+        if isinstance(ed, MessageEventDefinition) and ed.name == name and t.has_state(TaskState.WAITING):
+            out.append(t)
+    return out
+
+
+def _timer_tasks(wf: BpmnWorkflow) -> list:
+    return [t for t in wf.event_manager.tasks.values()
+            if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
+            and t.has_state(TaskState.WAITING)]
+
+
+def _next_timer(wf: BpmnWorkflow) -> dt.datetime | None:
+    """The earliest instant at which a waiting timer of the case becomes due."""
+    best = None
+    for t in _timer_tasks(wf):
+        value = t.task_spec.event_definition.details(t).value
+        if isinstance(value, dict):
+            value = value.get("next")
+        if not value:
+            continue
+        try:
+            when = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+        except (TypeError, ValueError):
+            when = None
+        if when is not None and (best is None or when < best):
+            best = when
+    return best
+
+
+def _rearm_date_timers(wf: BpmnWorkflow) -> None:
+    # An extension or pause moved a clock: timeDate timers cached the old instant in
+    # internal_data; dropping it makes Spiff evaluate the expression again.
+    for t in _timer_tasks(wf):
+        if isinstance(t.task_spec.event_definition, TimeDateEventDefinition):
+            t.internal_data.pop("event_value", None)
+            t.internal_data.pop("event_fired", None)
+
+
+def _clocks_changed(s: Session, case_id: str, before: dict, after: dict, actor: str, now) -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("engine.clocks") is None:
+        return False
+    from engine.clocks import sync_clocks
+
+    return sync_clocks(s, case_id, before, after, actor, now)

@@ -1,0 +1,254 @@
+"""The task table: written from the workflow after each step, queried by every inbox."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins import UserTaskMixin
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine import status
+from engine.errors import InvalidInput, ScriptError
+from engine.orgchart import split_group
+from engine.parser import user_task_attributes
+from persistence.models import Case, Task, TaskCandidate
+
+EXPRESSION = re.compile(r"[$#]\{(.*?)\}")
+SORT_COLUMNS = {
+    "due": Task.due_at,
+    "dueDate": Task.due_at,
+    "created": Task.created_at,
+    "name": Task.name,
+    "priority": Task.priority,
+    "followUpDate": Task.follow_up_at,
+    "assignee": Task.assignee,
+    "id": Task.id,
+}
+
+
+@dataclass
+class TaskInfo:
+    """A user task as inboxes, forms and the REST API see it."""
+
+    id: str
+    case_id: str
+    process_key: str
+    activity_id: str
+    name: str | None
+    state: str
+    assignee: str | None
+    candidate_groups: list[str]
+    candidate_users: list[str]
+    unit_code: str | None
+    lane: str | None
+    due: dt.datetime | None
+    follow_up: dt.datetime | None
+    priority: int
+    form_key: str | None
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    completed_by: str | None
+    documentation: str | None
+    business_key: str | None = None
+    definition_id: str | None = None
+    case_summary: dict[str, Any] = field(default_factory=dict)
+
+
+def task_info(row: Task, case: Case | None = None) -> TaskInfo:
+    """Caller-facing view of a task row (with its case's summary when given)."""
+    return TaskInfo(
+        id=row.id, case_id=row.case_id, process_key=row.process_key, activity_id=row.activity_id, name=row.name,
+        state=row.state, assignee=row.assignee, candidate_groups=list(row.candidate_groups or []),
+        candidate_users=list(row.candidate_users or []), unit_code=row.unit_code, lane=row.lane, due=row.due_at,
+        follow_up=row.follow_up_at, priority=row.priority, form_key=row.form_key, created_at=row.created_at,
+        completed_at=row.completed_at, completed_by=row.completed_by, documentation=row.documentation,
+        business_key=case.business_key if case else None, definition_id=case.definition_id if case else None,
+        case_summary=dict(case.summary or {}) if case else {},
+    )
+
+
+# ---------------------------------------------------------------------- writing
+def _interpolate(text: str, task, script_engine) -> Any:
+    """Evaluate a Camunda attribute value: plain text, one ``${expr}``, or text mixing both."""
+    matches = list(EXPRESSION.finditer(text))
+    if not matches:
+        return text
+    try:
+        if len(matches) == 1 and matches[0].span() == (0, len(text)):
+            return script_engine.evaluate(task, text)
+        return EXPRESSION.sub(lambda m: str(script_engine.evaluate(task, m.group(0))), text)
+    except Exception as exc:  # every evaluation failure becomes one clear error
+        raise ScriptError(f"任务“{task.task_spec.bpmn_name or task.task_spec.name}”的表达式 {text!r} 求值失败：{exc}") from exc
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        items = value
+    else:
+        items = str(value).split(",")
+    return [str(i).strip() for i in items if str(i).strip()]
+
+
+def _as_datetime(value: Any, what: str, task) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, dt.date):
+        when = dt.datetime.combine(value, dt.time(23, 59, 59), dt.timezone(dt.timedelta(hours=8)))
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ScriptError(f"任务“{task.task_spec.bpmn_name}”的{what} {value!r} 不是 ISO 8601 日期时间") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))  # the county's local time
+    return when.astimezone(dt.timezone.utc)
+
+
+def ready_user_tasks(wf) -> list:
+    """READY user tasks of a workflow and all its subprocesses."""
+    return [t for t in wf.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTaskMixin)]
+
+
+def sync_tasks(s: Session, case: Case, wf, script_engine, now: dt.datetime) -> None:
+    """Insert rows for newly ready user tasks; close rows whose task is no longer ready."""
+    open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready"))}
+    ready = {str(t.id): t for t in ready_user_tasks(wf)}
+    for task_id, row in open_rows.items():
+        if task_id in ready:
+            continue
+        t = _find(wf, task_id)
+        status.move_task(row, "completed" if t is not None and t.has_state(TaskState.COMPLETED) else "cancelled")
+        row.completed_at = row.completed_at or now
+    for task_id, t in ready.items():
+        if task_id in open_rows or s.get(Task, task_id) is not None:
+            continue
+        row = _new_row(case, t, script_engine, now)
+        s.add(row)
+        s.flush()  # the task row must exist before its candidate rows (foreign key)
+        for kind, names in (("group", row.candidate_groups), ("user", row.candidate_users)):
+            for name in dict.fromkeys(names):
+                s.add(TaskCandidate(task_id=row.id, kind=kind, name=name[:128]))
+
+
+def _find(wf, task_id: str):
+    try:
+        return wf.get_task_from_id(UUID(task_id))
+    except Exception:
+        return None
+
+
+def _new_row(case: Case, t, script_engine, now: dt.datetime) -> Task:
+    attrs = user_task_attributes(t.task_spec)
+    groups = _as_list(_interpolate(attrs["candidateGroups"], t, script_engine)) if "candidateGroups" in attrs else []
+    users = _as_list(_interpolate(attrs["candidateUsers"], t, script_engine)) if "candidateUsers" in attrs else []
+    assignee = _interpolate(attrs["assignee"], t, script_engine) if "assignee" in attrs else None
+    due = _as_datetime(_interpolate(attrs["dueDate"], t, script_engine), "期限 dueDate", t) if "dueDate" in attrs else None
+    follow = (_as_datetime(_interpolate(attrs["followUpDate"], t, script_engine), "跟进日期", t)
+              if "followUpDate" in attrs else None)
+    priority = 50
+    if "priority" in attrs:
+        try:
+            priority = int(_interpolate(attrs["priority"], t, script_engine))
+        except (TypeError, ValueError):
+            raise ScriptError(f"任务“{t.task_spec.bpmn_name}”的优先级 {attrs['priority']!r} 不是整数") from None
+    unit = next((u for u, _ in map(split_group, groups) if u), None)
+    form = getattr(t.task_spec, "form", None)
+    return Task(
+        id=str(t.id), case_id=case.id, process_key=t.workflow.spec.name, activity_id=t.task_spec.name,
+        name=t.task_spec.bpmn_name or t.task_spec.name, state="ready",
+        assignee=str(assignee) if assignee not in (None, "") else None,
+        candidate_groups=groups, candidate_users=users, unit_code=unit, lane=t.task_spec.lane,
+        due_at=due, follow_up_at=follow, priority=priority,
+        form_key=(attrs.get("formKey") or getattr(form, "key", None) or None),
+        documentation=t.task_spec.documentation, created_at=now,
+    )
+
+
+# ---------------------------------------------------------------------- reading
+def task_query(*, case_id=None, assignee=None, candidate_groups=None, candidate_users=None, unassigned=None,
+               involved_user=None, process_key=None, state="ready", due_before=None, due_after=None,
+               unit_codes=None, task_filter=None, completed_by=None, name_like=None, category=None,
+               domain=None, overdue_at=None, business_key=None, activity_id=None):
+    """A select() of Task rows matching the filters (all optional, AND-ed)."""
+    q = select(Task)
+    if state:
+        q = q.where(Task.state == state)
+    if case_id:
+        q = q.where(Task.case_id == case_id)
+    if assignee:
+        q = q.where(Task.assignee == assignee)
+    if unassigned:
+        q = q.where(Task.assignee.is_(None))
+    if candidate_groups is not None or candidate_users is not None:
+        conds = []
+        if candidate_groups:
+            conds.append(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "group",
+                                        TaskCandidate.name.in_(list(candidate_groups))))
+        if candidate_users:
+            conds.append(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "user",
+                                        TaskCandidate.name.in_(list(candidate_users))))
+        q = q.where(or_(*conds)) if conds else q.where(False)
+    if completed_by:
+        q = q.where(Task.completed_by == completed_by)
+    if process_key:
+        q = q.where(Task.process_key == process_key)
+    if activity_id:
+        q = q.where(Task.activity_id == activity_id)
+    if due_before:
+        q = q.where(Task.due_at <= due_before)
+    if due_after:
+        q = q.where(Task.due_at >= due_after)
+    if overdue_at:
+        q = q.where(Task.due_at < overdue_at)
+    if unit_codes:
+        q = q.where(Task.unit_code.in_(list(unit_codes)))
+    if name_like:
+        q = q.where(Task.name.contains(name_like))
+    if business_key or category or domain:
+        q = q.join(Case, Case.id == Task.case_id)
+        if business_key:
+            q = q.where(Case.business_key == business_key)
+        if category:
+            q = q.where(Case.summary["category"].as_string() == category)
+        if domain:
+            q = q.where(Case.summary["domain"].as_string() == domain)
+    if task_filter is not None:
+        q = q.where(task_filter)
+    return q
+
+
+def _sorted(q, sort_by: str, descending: bool):
+    col = SORT_COLUMNS.get(sort_by)
+    if col is None:
+        raise InvalidInput(f"不支持按 {sort_by!r} 排序", {"sortBy": "unknown sort key"})
+    order = col.desc() if descending else col.asc()
+    # NULL due dates last either way; then a stable tie-breaker.
+    return q.order_by(col.is_(None), order, Task.created_at, Task.id)
+
+
+def list_tasks(s: Session, *, sort_by: str = "due", descending: bool = False, offset: int = 0,
+               limit: int | None = None, **filters) -> list[TaskInfo]:
+    """Tasks matching the filters, sorted and paginated, each with its case summary."""
+    q = _sorted(task_query(**filters), sort_by, descending).offset(max(0, int(offset or 0)))
+    if limit is not None:
+        q = q.limit(max(0, int(limit)))
+    rows = list(s.scalars(q))
+    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_({r.case_id for r in rows})))} if rows else {}
+    return [task_info(r, cases.get(r.case_id)) for r in rows]
+
+
+def count_tasks(s: Session, **filters) -> int:
+    """How many tasks match the filters."""
+    for key in ("sort_by", "descending", "offset", "limit"):
+        filters.pop(key, None)
+    sub = task_query(**filters).with_only_columns(Task.id).subquery()
+    return s.scalar(select(func.count()).select_from(sub)) or 0

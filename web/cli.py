@@ -1,0 +1,150 @@
+"""The ``xinfang`` command: database, deployment, serving, demo data, timers, benchmark."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from engine.errors import DeployError, EngineError
+
+
+def _engine():
+    from engine.bootstrap import build_engine
+
+    return build_engine()
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+def main(verbose: bool) -> None:
+    """xinfang — 信访事项办理流程引擎."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest revision."""
+    from persistence.db import default_database_url, upgrade
+
+    url = default_database_url()
+    upgrade(url)
+    click.echo(f"schema up to date: {url.split('@')[-1]}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--name", default=None, help="Deployment name.")
+@click.option("--by", "deployed_by", default="cli", show_default=True, help="Who deploys.")
+def deploy(paths: tuple[str, ...], name: str | None, deployed_by: str) -> None:
+    """Deploy BPMN/DMN files or folders."""
+    from engine.deploy import resources_from_paths
+
+    engine = _engine()
+    resources = resources_from_paths(paths)
+    if not resources:
+        raise click.ClickException("no .bpmn or .dmn files found")
+    try:
+        info = engine.deploy(resources, name=name or "cli", source="xinfang deploy", deployed_by=deployed_by)
+    except DeployError as exc:
+        for p in exc.problems:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(1)
+    state = "deployed" if info.created else "unchanged (no new version)"
+    click.echo(f"deployment {info.id}: {state}")
+    for d in info.definitions:
+        flag = "" if d.executable else "  (diagram only, not startable)"
+        click.echo(f"  process  {d.key} v{d.version}  {d.name or ''}{flag}")
+    for d in info.decisions:
+        click.echo(f"  decision {d.key} v{d.version}  {d.name or ''}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Do not start the timer scheduler.")
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web app and run the timer scheduler in the same process."""
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    app = create_app({"START_SCHEDULER": not no_scheduler})
+    click.echo(f"xinfang serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--cases", default=300, show_default=True, help="Number of synthetic petitions.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when demo data is already there.")
+def demo(cases: int, if_empty: bool) -> None:
+    """Deploy processes/ and load the demo county (units, users, petitions)."""
+    from engine.bootstrap import deploy_folder
+
+    engine = _engine()
+    deploy_folder(engine)
+    try:
+        from engine.demo import load_demo
+    except ModuleNotFoundError:
+        click.echo("processes deployed; demo data module not available")
+        return
+    summary = load_demo(engine, cases=cases, if_empty=if_empty)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+
+
+@main.group()
+def timers() -> None:
+    """Deadline timers."""
+
+
+@timers.command("fire")
+def timers_fire() -> None:
+    """Fire every timer that is due now (what the scheduler does)."""
+    count = _engine().fire_due()
+    click.echo(f"fired {count} timer(s)")
+
+
+@main.command()
+@click.option("--cases", default=200, show_default=True, help="Lifecycles per measurement.")
+@click.option("--rounds", default=3, show_default=True, help="Alternating rounds (best of).")
+@click.option("--database-url", default=None, help="Database for the persisted run (default: a temp SQLite file).")
+def bench(cases: int, rounds: int, database_url: str | None) -> None:
+    """Persisted engine vs bare in-memory SpiffWorkflow on the same BPMN, in one run."""
+    from engine.bench import run_benchmark
+
+    run_benchmark(cases=cases, rounds=rounds, database_url=database_url, echo=click.echo)
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--unit", "unit_code", required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+def users_create(username, password, display_name, unit_code, roles) -> None:
+    """Create a user."""
+    from engine.accounts import create_user
+
+    engine = _engine()
+    try:
+        with engine.unit_of_work() as s:
+            create_user(s, username, password, display_name, unit_code, list(roles))
+    except (EngineError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username} created")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,23 @@
+"""The engine instance behind the web app, created once per app."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from engine.bootstrap import build_engine
+
+
+def init_app(app: Flask) -> None:
+    """Attach an Engine (and, when asked, the timer scheduler) to the app."""
+    engine = app.config.get("ENGINE") or build_engine(app.config.get("DATABASE_URL"))
+    app.extensions["xinfang.engine"] = engine
+    if app.config.get("START_SCHEDULER"):
+        from engine.timers import TimerScheduler
+
+        scheduler = TimerScheduler(engine)
+        scheduler.start()
+        app.extensions["xinfang.scheduler"] = scheduler
+
+
+def get_engine():
+    """The Engine of the current app."""
+    return current_app.extensions["xinfang.engine"]

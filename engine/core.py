@@ -297,11 +297,24 @@ class Engine:
             return inbox.task_info(self._task(s, task_id))
 
     def task_form(self, task_id: str):
-        """The parsed Camunda form of a task (SpiffWorkflow ``Form``), or None."""
+        """The task's Camunda form as a ``forms.Form`` (empty when the task has none)."""
+        from forms import Form
+
         with self.unit_of_work() as s:
             row = self._task(s, task_id)
             spec = self._task_spec(s, row)
-            return getattr(spec, "form", None)
+            spiff_form = getattr(spec, "form", None)
+            return Form.from_spiff(spiff_form) if spiff_form is not None else Form(key=None, fields=[], notes=[])
+
+    def evaluate_for_task(self, task_id: str, expression: str) -> Any:
+        """Evaluate an expression (e.g. a form default ``${…}``) in a ready task's data."""
+        with self.unit_of_work() as s:
+            row = self._task(s, task_id)
+            wf = self._load(s, self._case(s, row.case_id), keep=True)
+            t = self._spiff_task(wf, row)
+            if t is None:
+                raise NotFound(f"任务 {task_id!r} 不存在")
+            return self.script_engine.evaluate(t, expression)
 
     def task_variables(self, task_id: str) -> dict[str, Any]:
         """The data a ready task sees (its form defaults come from here)."""
@@ -340,7 +353,7 @@ class Engine:
             return inbox.task_info(row)
 
     def complete_task(self, task_id: str, variables: dict[str, Any] | None, actor: str,
-                      validate_form: bool = True) -> CaseInfo:
+                      validate_form: bool = True, absent_checkbox_is_false: bool = True) -> CaseInfo:
         """Complete a ready user task with variables and run the case to its next wait state."""
         with self.unit_of_work() as s:
             row = self._ready_task(s, task_id, lock=True)
@@ -351,7 +364,7 @@ class Engine:
                 raise Conflict("任务已不在待办状态")
             values = dict(variables or {})
             if validate_form:
-                values = self._validated(t, values)
+                values = self._validated(t, values, absent_checkbox_is_false)
             before = self._data(wf)
             t.data.update(values)
             t.run()
@@ -463,7 +476,7 @@ class Engine:
             self._lock_case(s, row.case_id)
             s.refresh(row)
         if row.state != "ready":
-            raise Conflict(f"任务“{row.name}”已{status.TASK_STATE_LABELS.get(row.state, row.state)}，不能再办理")
+            raise Conflict(f"任务“{row.name}”的状态为“{status.TASK_STATE_LABELS.get(row.state, row.state)}”，不能再办理")
         return row
 
     def _load(self, s: Session, case: Case, keep: bool = False) -> BpmnWorkflow:
@@ -578,16 +591,15 @@ class Engine:
                 return ts
         return None
 
-    def _validated(self, t, values: dict[str, Any]) -> dict[str, Any]:
-        form = getattr(t.task_spec, "form", None)
-        if form is None or not getattr(form, "fields", None):
+    def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool) -> dict[str, Any]:
+        spiff_form = getattr(t.task_spec, "form", None)
+        if spiff_form is None or not getattr(spiff_form, "fields", None):
             return values
-        from forms import validate_submission
+        from forms import Form, validate_or_raise
 
-        clean, errors = validate_submission(form, values, existing=t.data)
-        if errors:
-            raise InvalidInput("表单填写有误", errors)
-        return clean
+        return validate_or_raise(Form.from_spiff(spiff_form), values, existing=t.data,
+                                 evaluate=lambda text: self.script_engine.evaluate(t, text),
+                                 absent_checkbox_is_false=absent_checkbox_is_false)
 
     def _case_info(self, case: Case, wf: BpmnWorkflow | None) -> CaseInfo:
         return CaseInfo(

@@ -1,0 +1,100 @@
+"""``xinfang bench``: full case lifecycles through the persisted engine vs bare SpiffWorkflow.
+
+Both sides run the same BPMN with the same parser and script engine; the bare side
+keeps the workflow in memory and never saves it.  Rounds alternate between the two
+(these machines are noisy) and the best round of each is reported with the ratio.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+BENCH_BPMN = Path(__file__).resolve().parent / "bench_process.bpmn"
+TARGET_RATIO = 0.5
+
+
+def _variables(i: int) -> dict:
+    return {"case_no": f"B{i:06d}", "petitioner_name": "张三", "request": "要求解决拖欠工资问题" * 3,
+            "category": "申诉求决", "amount": i % 7}
+
+
+def _bare_round(spec, subs, script_engine, n: int) -> float:
+    from engine.inbox import ready_user_tasks
+
+    t0 = time.perf_counter()
+    for i in range(n):
+        wf = BpmnWorkflow(spec, subs, script_engine=script_engine)
+        start = wf.get_next_task(state=TaskState.READY)
+        start.data.update(_variables(i))
+        wf.do_engine_steps()
+        step = 0
+        while not wf.completed:
+            tasks = ready_user_tasks(wf)
+            t = tasks[0]
+            t.data.update({"accepted": step == 0 or i % 2 == 0, "opinion": "同意"})
+            t.run()
+            wf.do_engine_steps()
+            wf.refresh_waiting_tasks()
+            step += 1
+    return n / (time.perf_counter() - t0)
+
+
+def _persisted_round(engine, n: int) -> float:
+    t0 = time.perf_counter()
+    for i in range(n):
+        case = engine.start_case(process_key="bench", variables=_variables(i), actor="bench")
+        step = 0
+        while True:
+            tasks = engine.list_tasks(case_id=case.id)
+            if not tasks:
+                break
+            engine.complete_task(tasks[0].id, {"accepted": step == 0 or i % 2 == 0, "opinion": "同意"}, "bench")
+            step += 1
+    return n / (time.perf_counter() - t0)
+
+
+def run_benchmark(cases: int = 200, rounds: int = 3, database_url: str | None = None,
+                  echo: Callable[[str], None] = print) -> dict:
+    """Run both sides ``rounds`` times, alternating; print and return the best rates and ratio."""
+    from engine.bootstrap import build_engine
+
+    tmp = None
+    if database_url is None:
+        tmp = tempfile.TemporaryDirectory(prefix="xinfang-bench-")
+        database_url = f"sqlite:///{os.path.join(tmp.name, 'bench.sqlite3')}"
+    engine = build_engine(database_url)
+    info = engine.deploy([(BENCH_BPMN.name, BENCH_BPMN.read_bytes())], name="bench", deployed_by="bench")
+    definition = info.definitions[0]
+    with engine.unit_of_work() as s:
+        from persistence.models import ProcessDefinition
+
+        spec_json = s.get(ProcessDefinition, definition.id).spec_json
+    spec, subs = engine.store.specs_for(definition.id, spec_json)
+
+    # Warm-up: imports, compiled expressions, SQL statement caches.
+    _bare_round(spec, subs, engine.script_engine, 10)
+    _persisted_round(engine, 10)
+
+    bare, persisted = [], []
+    for r in range(rounds):
+        bare.append(_bare_round(spec, subs, engine.script_engine, cases))
+        persisted.append(_persisted_round(engine, cases))
+        echo(f"round {r + 1}: bare {bare[-1]:8.1f} cases/s   persisted {persisted[-1]:8.1f} cases/s")
+    best_bare, best_persisted = max(bare), max(persisted)
+    ratio = best_persisted / best_bare
+    backend = database_url.split(":", 1)[0]
+    echo(f"process: {BENCH_BPMN.name} (3 user tasks, a gateway, a script task, a timer boundary)")
+    echo(f"backend: {backend}; {cases} lifecycles per round, best of {rounds}")
+    echo(f"bare SpiffWorkflow (in memory): {best_bare:8.1f} cases/s")
+    echo(f"persisted engine ({backend}):    {best_persisted:8.1f} cases/s")
+    echo(f"ratio persisted/bare: {ratio:.2f}  (target >= {TARGET_RATIO})")
+    engine.db.dispose()
+    if tmp is not None:
+        tmp.cleanup()
+    return {"bare": best_bare, "persisted": best_persisted, "ratio": ratio, "backend": backend}

@@ -45,15 +45,15 @@ MAX_EXTENSION_DAYS_DEFAULT = 30
 
 # Which case variable names the unit that owes a clock's period, when the clock itself
 # carries no unit. Petitioner windows belong to the unit whose answer may be reviewed.
-UNIT_VARIABLES = {
-    "handling": "handling_unit",
-    "assignment": "handling_unit",
-    "extension": "handling_unit",
-    "review_window": "handling_unit",
-    "review": "review_unit",
-    "recheck_window": "review_unit",
-    "recheck": "recheck_unit",
-    "objection": "handling_unit",
+UNIT_VARIABLES: dict[str, tuple[str, ...]] = {
+    "acceptance": ("registering_unit",),
+    "handling": ("handling_unit",),
+    "assignment": ("assigned_unit", "handling_unit"),
+    "review_window": ("handling_unit",),
+    "review": ("review_unit",),
+    "recheck_window": ("review_unit",),
+    "recheck": ("recheck_unit",),
+    "objection": ("handling_unit",),
 }
 
 
@@ -312,7 +312,8 @@ def sync_clocks(session, case_id: Any, old_vars: dict[str, Any] | None, new_vars
 
 def _fill_row(row, clock: dict[str, Any], variables: dict[str, Any]) -> None:
     kind = clock["kind"]
-    unit = clock.get("unit") or variables.get(UNIT_VARIABLES.get(kind, ""), None)
+    unit = clock.get("unit") or next(
+        (variables[v] for v in UNIT_VARIABLES.get(kind, ()) if variables.get(v)), None)
     row.kind = kind
     row.unit_code = str(unit) if unit else None
     row.start = _parse(clock["start"])

@@ -24,8 +24,10 @@ from typing import Any
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, migrate_workflow
+from sqlalchemy import select
 
-from engine.errors import Conflict
+from engine.errors import Conflict, InvalidInput, NotFound
+from persistence.db import utcnow
 
 # What an attribute of a serialized task spec means to a designer.
 ATTRIBUTE_LABELS = {
@@ -275,3 +277,147 @@ def _verify(workflow, new_spec, new_subs) -> None:
         for task in scope.get_tasks(skip_subprocesses=True):
             if target.task_specs.get(task.task_spec.name) is not task.task_spec:
                 raise Conflict(f"环节“{task.task_spec.name}”无法对应到新版本，迁移已取消")
+
+
+# --- against stored cases ---------------------------------------------------------
+# These use the Engine's unit of work and its store.  The one step the core does not
+# offer publicly — re-pointing a case at another definition and saving it like any
+# other step — is ``migrate_case`` below (see its docstring).
+
+def _definition(s, definition_id: str):
+    from persistence.models import ProcessDefinition
+
+    d = s.get(ProcessDefinition, definition_id)
+    if d is None:
+        raise NotFound(f"流程版本 {definition_id!r} 不存在")
+    return d
+
+
+def previous_version_id(engine, definition_id: str) -> str | None:
+    """The id of the version deployed before this one (same key), or None."""
+    current = engine.get_definition(definition_id)
+    older = [d for d in engine.list_definitions(key=current.key) if d.version < current.version]
+    return max(older, key=lambda d: d.version).id if older else None
+
+
+def version_diff(engine, definition_id: str, against: str | None = None) -> VersionDiff:
+    """What changed in ``definition_id`` since ``against`` (default: the previous version)."""
+    against = against or previous_version_id(engine, definition_id)
+    with engine.unit_of_work() as s:
+        new_row = _definition(s, definition_id)
+        if not new_row.spec_json:
+            return VersionDiff(against, definition_id)
+        new = engine.store.specs_for(new_row.id, new_row.spec_json)
+        if against is None:  # the first version: everything is new
+            added = [_change(ts, name) for name, spec in [(new[0].name, new[0]), *new[1].items()]
+                     for ts in _activities(spec).values()]
+            return VersionDiff(None, definition_id, added=added)
+        old_row = _definition(s, against)
+        if old_row.key != new_row.key:
+            raise InvalidInput(f"只能比较同一流程的版本（{old_row.key} 与 {new_row.key}）")
+        if not old_row.spec_json:
+            return VersionDiff(against, definition_id)
+        old = engine.store.specs_for(old_row.id, old_row.spec_json)
+        return diff_specs(engine.store.registry, old, new, against, definition_id)
+
+
+def running_cases(engine, definition_id: str) -> list:
+    """The running cases (CaseInfo) of one definition version, oldest first."""
+    d = engine.get_definition(definition_id)
+    cases = engine.list_cases(process_key=d.key, status="running", limit=None)
+    return sorted((c for c in cases if c.definition_id == definition_id), key=lambda c: c.started_at)
+
+
+def check_cases(engine, from_id: str, to_id: str) -> list[MigrationCheck]:
+    """For each running case of ``from_id``: can it move to ``to_id``, and if not, why."""
+    from persistence.models import Case
+
+    checks = []
+    with engine.unit_of_work() as s:
+        target = _target(s, from_id, to_id)
+        new = engine.store.specs_for(target.id, target.spec_json)
+        for case in sorted(s.scalars(select(Case).where(Case.definition_id == from_id, Case.status == "running")),
+                           key=lambda c: c.started_at):
+            wf = engine._load(s, case, keep=True)  # read only: nothing is changed here
+            reason = refusal(engine.store.registry, wf, *new)
+            checks.append(MigrationCheck(case.id, case.business_key, current_activities(wf), reason is None, reason))
+    return checks
+
+
+def _target(s, from_id: str, to_id: str):
+    source, target = _definition(s, from_id), _definition(s, to_id)
+    if source.key != target.key:
+        raise InvalidInput(f"案件只能迁移到同一流程（{source.key}）的其他版本")
+    if from_id == to_id:
+        raise InvalidInput("源版本与目标版本相同")
+    if not target.executable or not target.spec_json:
+        raise InvalidInput(f"版本 {target.version} 不可执行（isExecutable=false），不能迁移案件到该版本")
+    return target
+
+
+def migrate_case(engine, case_id: str, from_id: str, to_id: str, actor: str) -> MigrationCheck:
+    """Move one running case from version ``from_id`` to ``to_id`` in one transaction.
+
+    Conflict (nothing changed) when the case is no longer running, no longer on
+    ``from_id``, or waits at an activity the target version removed.  On success the
+    case's history gets a ``migrated`` event and the case is saved like any other step
+    (task rows, timers, units).  This is the core step the Engine could offer as a
+    public ``rebind_case``; it uses the Engine's unit of work, case lock and save.
+    """
+    from persistence.models import Task
+
+    with engine.unit_of_work() as s:
+        case = engine._lock_case(s, case_id)
+        if case.status != "running":
+            raise Conflict("案件已结束，无需迁移")
+        if case.definition_id != from_id:
+            raise Conflict(f"案件已不在版本 {from_id} 上（现为 {case.definition_id}）")
+        source = _definition(s, from_id)
+        target = _target(s, from_id, to_id)
+        old = engine.store.specs_for(source.id, source.spec_json)
+        new = engine.store.specs_for(target.id, target.spec_json)
+        # A fresh copy, never the live cached workflow: a refusal must leave nothing half-moved.
+        wf = engine.store.load_state(case.state, *old)
+        wf.script_engine = engine.script_engine
+        before = engine._data(wf)
+        was = current_activities(wf)
+        now_at = migrate(engine.store.registry, wf, *new)
+        case.definition_id = target.id
+        # Open task rows keep their id, assignee, candidates and due date (decided when the
+        # task arrived); only what the new diagram says about the task is refreshed.
+        specs = [new[0], *new[1].values()]
+        for row in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")):
+            ts = next((sp.task_specs[row.activity_id] for sp in specs if row.activity_id in sp.task_specs), None)
+            if ts is not None:
+                row.name = ts.bpmn_name or ts.name
+                row.documentation = ts.documentation
+                row.lane = ts.lane
+        engine._event(s, case.id, actor, "migrated", {
+            "from_definition_id": source.id, "from_version": source.version,
+            "to_definition_id": target.id, "to_version": target.version,
+            "activities_before": was, "activities_after": now_at,
+        })
+        engine._after_step(s, case, wf, before, actor, utcnow())
+        return MigrationCheck(case.id, case.business_key, now_at, True)
+
+
+def migrate_cases(engine, from_id: str, to_id: str, actor: str,
+                  case_ids: list[str] | None = None) -> MigrationReport:
+    """Migrate every running case of ``from_id`` (or the given ones) that can move.
+
+    Each case is its own transaction; a case that cannot move is left untouched and
+    listed in ``skipped`` with the reason.
+    """
+    report = MigrationReport(from_id, to_id)
+    for check in check_cases(engine, from_id, to_id):
+        if case_ids is not None and check.case_id not in case_ids:
+            continue
+        if not check.ok:
+            report.skipped.append(check)
+            continue
+        try:
+            report.migrated.append(migrate_case(engine, check.case_id, from_id, to_id, actor))
+        except (Conflict, NotFound) as exc:  # changed since the check: report, go on
+            report.skipped.append(MigrationCheck(check.case_id, check.business_key, check.current, False,
+                                                 exc.message))
+    return report

@@ -1,0 +1,66 @@
+"""Reading Camunda-style query parameters and JSON bodies, refusing bad values with 400."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import request
+
+from engine.errors import InvalidInput
+from forms.variables import parse_camunda_date
+
+
+def flag(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise InvalidInput(f"参数 {name} 应为 true 或 false", {name: raw})
+
+
+def integer(name: str, minimum: int = 0) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"参数 {name} 应为整数", {name: raw}) from None
+    if value < minimum:
+        raise InvalidInput(f"参数 {name} 不能小于 {minimum}", {name: raw})
+    return value
+
+
+def moment(name: str) -> dt.datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_camunda_date(raw).astimezone(dt.timezone.utc)
+    except ValueError:
+        raise InvalidInput(f"参数 {name} 应为日期时间，例如 2024-03-05T09:30:00.000+0800", {name: raw}) from None
+
+
+def descending() -> bool:
+    order = request.args.get("sortOrder", "asc")
+    if order not in ("asc", "desc"):
+        raise InvalidInput("参数 sortOrder 应为 asc 或 desc", {"sortOrder": order})
+    return order == "desc"
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; an empty body is an empty object (Camunda allows it)."""
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("请求体应为 JSON 对象", {"body": "not a JSON object"})
+    return body
+
+
+def form_flag(name: str) -> bool:
+    raw = request.form.get(name, "false")
+    if raw.lower() not in ("true", "false"):
+        raise InvalidInput(f"字段 {name} 应为 true 或 false", {name: raw})
+    return raw.lower() == "true"

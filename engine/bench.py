@@ -40,7 +40,7 @@ def _bare_round(spec, subs, script_engine, n: int) -> float:
             t.data.update({"accepted": step == 0 or i % 2 == 0, "opinion": "同意"})
             t.run()
             wf.do_engine_steps()
-            wf.refresh_waiting_tasks()
+            wf.refresh_timers()
             step += 1
     return n / (time.perf_counter() - t0)
 
@@ -51,10 +51,10 @@ def _persisted_round(engine, n: int) -> float:
         case = engine.start_case(process_key="bench", variables=_variables(i), actor="bench")
         step = 0
         while True:
-            tasks = engine.list_tasks(case_id=case.id)
+            tasks = case.tasks
             if not tasks:
                 break
-            engine.complete_task(tasks[0].id, {"accepted": step == 0 or i % 2 == 0, "opinion": "同意"}, "bench")
+            case = engine.complete_task(tasks[0].id, {"accepted": step == 0 or i % 2 == 0, "opinion": "同意"}, "bench")
             step += 1
     return n / (time.perf_counter() - t0)
 

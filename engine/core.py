@@ -19,6 +19,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -63,6 +64,7 @@ class CaseInfo:
     matter_status: str | None = None
     next_timer_at: dt.datetime | None = None
     error: str | None = None
+    tasks: list[Any] = field(default_factory=list)  # ready user tasks after the command
 
 
 @dataclass
@@ -196,7 +198,7 @@ class Engine:
                         {"definition_id": d.id, "business_key": business_key, "variables": _jsonable(variables)})
             self._run(wf, case)
             self._after_step(s, case, wf, {}, actor, now)
-            return self._case_info(case, wf)
+            return self._case_info(case, wf, s.info["open_tasks"])
 
     def get_case(self, case_id: str, with_variables: bool = True) -> CaseInfo:
         """A case with its current variables."""
@@ -244,7 +246,7 @@ class Engine:
             case.ended_at = now
             self._event(s, case.id, actor, "case_cancelled", {"reason": reason})
             self._after_step(s, case, wf, self._data(wf), actor, now)
-            return self._case_info(case, wf)
+            return self._case_info(case, wf, s.info["open_tasks"])
 
     def history(self, case_id: str) -> list[EventInfo]:
         """Every event of a case, oldest first."""
@@ -376,7 +378,7 @@ class Engine:
                         {"task_id": row.id, "task": row.name, "activity_id": row.activity_id,
                          "changes": _diff(before, self._data(wf), values)})
             self._after_step(s, case, wf, before, actor, now)
-            return self._case_info(case, wf)
+            return self._case_info(case, wf, s.info["open_tasks"])
 
     # ------------------------------------------------------------------ messages and timers
     def send_message(self, message_name: str, *, business_key: str | None = None, case_id: str | None = None,
@@ -411,14 +413,14 @@ class Engine:
                 # Camunda merges message variables into the process; Spiff would nest them
                 # under "<task>_Response", so put them on the catching task first.
                 t.data.update(payload)
-            definition = next(iter(_waiting_message_tasks(wf, message_name))).task_spec.event_definition
+            definition = _message_definition(_waiting_message_tasks(wf, message_name)[0], message_name)
             wf.catch(BpmnEvent(definition, {"payload": payload, "result_var": "message_payload"}))
             now = utcnow()
             self._run(wf, case)
             self._event(s, case.id, actor, "message_received",
                         {"message": message_name, "changes": _diff(before, self._data(wf), payload)})
             self._after_step(s, case, wf, before, actor, now)
-            return self._case_info(case, wf)
+            return self._case_info(case, wf, s.info["open_tasks"])
 
     def advance_timers(self, case_id: str, now: dt.datetime | None = None) -> int:
         """Fire whatever timers of a case are due; returns how many fired."""
@@ -430,7 +432,7 @@ class Engine:
             wf = self._load(s, case)
             before_waiting = _timer_tasks(wf)
             before = self._data(wf)
-            wf.refresh_waiting_tasks()
+            wf.refresh_timers()
             fired = [t for t in before_waiting if not t.has_state(TaskState.WAITING)]
             now = now or utcnow()
             self._run(wf, case)
@@ -457,10 +459,10 @@ class Engine:
         # FOR UPDATE serialises commands on one case on PostgreSQL; SQLite's BEGIN
         # IMMEDIATE already holds the database write lock; the version column catches
         # anything else (a workflow cached from an older version).
-        case = s.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
+        case = s.scalars(select(Case).where(Case.id == case_id).with_for_update()
+                         .execution_options(populate_existing=True)).first()
         if case is None:
             raise NotFound(f"案件 {case_id!r} 不存在")
-        s.refresh(case)
         s.info["touched_cases"].append(case.id)
         return case
 
@@ -471,10 +473,17 @@ class Engine:
         return row
 
     def _ready_task(self, s: Session, task_id: str, lock: bool) -> Task:
-        row = self._task(s, task_id)
         if lock:
-            self._lock_case(s, row.case_id)
-            s.refresh(row)
+            # One statement locks the task and its case row (PostgreSQL FOR UPDATE) and
+            # reloads both, so a second command on the case sees the first one's result.
+            found = s.execute(select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)
+                              .with_for_update().execution_options(populate_existing=True)).first()
+            if found is None:
+                raise NotFound(f"任务 {task_id!r} 不存在")
+            row, case = found
+            s.info["touched_cases"].append(case.id)
+        else:
+            row = self._task(s, task_id)
         if row.state != "ready":
             raise Conflict(f"任务“{row.name}”的状态为“{status.TASK_STATE_LABELS.get(row.state, row.state)}”，不能再办理")
         return row
@@ -493,7 +502,7 @@ class Engine:
     def _run(self, wf: BpmnWorkflow, case: Case) -> None:
         try:
             wf.do_engine_steps()
-            wf.refresh_waiting_tasks()
+            wf.refresh_timers()
             wf.do_engine_steps()
         except EngineError:
             raise
@@ -509,7 +518,8 @@ class Engine:
             self._run(wf, case)
             data = self._data(wf)
         self._log_notices(s, case.id, before, data, actor, now)
-        inbox.sync_tasks(s, case, wf, self.script_engine, now)
+        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now)
+        s.info["open_tasks"] = open_tasks
         if wf.completed and case.status == "running":
             status.move_case(case, "completed")
             case.ended_at = now
@@ -518,7 +528,7 @@ class Engine:
         case.matter_key = data.get("matter_key") or case.matter_key
         case.matter_status = data.get("matter_status") or case.matter_status
         case.summary = _summary(data)
-        self._sync_units(s, case, data)
+        self._sync_units(s, case, data, open_tasks)
         case.state = self.store.dump_state(wf)
         case.serializer_version = STATE_FORMAT
         case.updated_at = now
@@ -528,12 +538,15 @@ class Engine:
             raise Conflict("案件已被他人同时修改，请刷新后重试") from None
         self.store.keep_workflow(case.id, case.version, wf)
 
-    def _sync_units(self, s: Session, case: Case, data: dict[str, Any]) -> None:
-        units = {u for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
-        units |= {t.unit_code for t in s.scalars(select(Task).where(Task.case_id == case.id)) if t.unit_code}
-        have = set(s.scalars(select(CaseUnit.unit_code).where(CaseUnit.case_id == case.id)))
-        for u in sorted(units - have):
-            s.add(CaseUnit(case_id=case.id, unit_code=u[:64]))
+    def _sync_units(self, s: Session, case: Case, data: dict[str, Any], open_tasks: list[Task]) -> None:
+        units = {u[:64] for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
+        units |= {t.unit_code for t in open_tasks if t.unit_code}
+        have = set(case.units or [])
+        new = sorted(units - have)
+        if new:
+            for u in new:
+                s.add(CaseUnit(case_id=case.id, unit_code=u))
+            case.units = sorted(have | units)
 
     def _log_notices(self, s: Session, case_id: str, before: dict, data: dict, actor: str, now) -> None:
         old = before.get("notices") or []
@@ -601,14 +614,14 @@ class Engine:
                                  evaluate=lambda text: self.script_engine.evaluate(t, text),
                                  absent_checkbox_is_false=absent_checkbox_is_false)
 
-    def _case_info(self, case: Case, wf: BpmnWorkflow | None) -> CaseInfo:
+    def _case_info(self, case: Case, wf: BpmnWorkflow | None, open_tasks: list[Task] | None = None) -> CaseInfo:
         return CaseInfo(
             id=case.id, business_key=case.business_key, definition_id=case.definition_id,
             process_key=case.process_key, status=case.status, started_at=case.started_at, ended_at=case.ended_at,
             started_by=case.started_by, summary=dict(case.summary or {}),
             variables=_jsonable(self._data(wf)) if wf is not None else {},
             matter_key=case.matter_key, matter_status=case.matter_status, next_timer_at=case.next_timer_at,
-            error=case.error,
+            error=case.error, tasks=[inbox.task_info(t, case) for t in open_tasks or []],
         )
 
 
@@ -661,35 +674,52 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _definitions(ed) -> list:
+    """An event definition and, for multiple/event-based ones, those it wraps."""
+    if isinstance(ed, MultipleEventDefinition):
+        return list(ed.event_definitions)
+    return [ed] if ed is not None else []
+
+
 def _waiting_message_tasks(wf: BpmnWorkflow, name: str) -> list:
     out = []
     for t in list(wf.event_manager.tasks.values()):
-        ed = getattr(t.task_spec, "event_definition", None)
-        if isinstance(ed, MessageEventDefinition) and ed.name == name and t.has_state(TaskState.WAITING):
+        defs = _definitions(getattr(t.task_spec, "event_definition", None))
+        if t.has_state(TaskState.WAITING) and any(isinstance(d, MessageEventDefinition) and d.name == name
+                                                  for d in defs):
             out.append(t)
     return out
 
 
+def _message_definition(t, name: str):
+    for d in _definitions(t.task_spec.event_definition):
+        if isinstance(d, MessageEventDefinition) and d.name == name:
+            return d
+    return None
+
+
 def _timer_tasks(wf: BpmnWorkflow) -> list:
     return [t for t in wf.event_manager.tasks.values()
-            if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
-            and t.has_state(TaskState.WAITING)]
+            if t.has_state(TaskState.WAITING)
+            and any(isinstance(d, TimerEventDefinition) for d in _definitions(getattr(t.task_spec, "event_definition", None)))]
 
 
 def _next_timer(wf: BpmnWorkflow) -> dt.datetime | None:
     """The earliest instant at which a waiting timer of the case becomes due."""
     best = None
     for t in _timer_tasks(wf):
-        value = t.task_spec.event_definition.details(t).value
+        # Spiff keeps the evaluated instant (or the cycle's next instant) here once
+        # the timer has been looked at.
+        value = t.internal_data.get("event_value")
         if isinstance(value, dict):
-            value = value.get("next")
-        if not value:
+            value = value.get("next") if value.get("cycles") != 0 else None
+        if not isinstance(value, str) or not value:
             continue
         try:
-            when = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+            when = TimerEventDefinition.get_datetime(value)
         except (TypeError, ValueError):
-            when = None
-        if when is not None and (best is None or when < best):
+            continue
+        if best is None or when < best:
             best = when
     return best
 
@@ -698,7 +728,7 @@ def _rearm_date_timers(wf: BpmnWorkflow) -> None:
     # An extension or pause moved a clock: timeDate timers cached the old instant in
     # internal_data; dropping it makes Spiff evaluate the expression again.
     for t in _timer_tasks(wf):
-        if isinstance(t.task_spec.event_definition, TimeDateEventDefinition):
+        if any(isinstance(d, TimeDateEventDefinition) for d in _definitions(t.task_spec.event_definition)):
             t.internal_data.pop("event_value", None)
             t.internal_data.pop("event_fired", None)
 

@@ -118,25 +118,31 @@ def ready_user_tasks(wf) -> list:
     return [t for t in wf.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTaskMixin)]
 
 
-def sync_tasks(s: Session, case: Case, wf, script_engine, now: dt.datetime) -> None:
-    """Insert rows for newly ready user tasks; close rows whose task is no longer ready."""
+def sync_tasks(s: Session, case: Case, wf, script_engine, now: dt.datetime) -> list[Task]:
+    """Insert rows for newly ready user tasks, close rows whose task is no longer ready.
+
+    Returns the case's open task rows after the step.
+    """
     open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready"))}
     ready = {str(t.id): t for t in ready_user_tasks(wf)}
+    still_open = []
     for task_id, row in open_rows.items():
         if task_id in ready:
+            still_open.append(row)
             continue
         t = _find(wf, task_id)
         status.move_task(row, "completed" if t is not None and t.has_state(TaskState.COMPLETED) else "cancelled")
         row.completed_at = row.completed_at or now
     for task_id, t in ready.items():
-        if task_id in open_rows or s.get(Task, task_id) is not None:
+        if task_id in open_rows:
             continue
         row = _new_row(case, t, script_engine, now)
+        row.candidates = [TaskCandidate(task_id=row.id, kind=kind, name=name[:128])
+                          for kind, names in (("group", row.candidate_groups), ("user", row.candidate_users))
+                          for name in dict.fromkeys(names)]
         s.add(row)
-        s.flush()  # the task row must exist before its candidate rows (foreign key)
-        for kind, names in (("group", row.candidate_groups), ("user", row.candidate_users)):
-            for name in dict.fromkeys(names):
-                s.add(TaskCandidate(task_id=row.id, kind=kind, name=name[:128]))
+        still_open.append(row)
+    return still_open
 
 
 def _find(wf, task_id: str):

@@ -115,6 +115,8 @@ class Case(Base):
     matter_status: Mapped[str | None] = mapped_column(String(20))
     # Copies of a few case variables for lists and search (never the source of truth).
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Units already written to case_units, so a step inserts only new ones.
+    units: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
 
     definition: Mapped[ProcessDefinition] = relationship()
@@ -160,6 +162,8 @@ class Task(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(64))
+
+    candidates: Mapped[list[TaskCandidate]] = relationship(cascade="all, delete-orphan", lazy="raise")
 
 
 class TaskCandidate(Base):

@@ -188,6 +188,13 @@ class Process:
                 f'        </bpmn:timerEventDefinition>')
         return self.add("intermediateCatchEvent", nid, name, col, row, body=body, **kw)
 
+    def message_boundary(self, nid, name, host, message_id, *, interrupting=True, side="bottom", offset=0.0, **kw):
+        body = f'<bpmn:messageEventDefinition id="{nid}_def" messageRef="{message_id}" />'
+        attrs = {} if interrupting else {"cancelActivity": "false"}
+        attrs["attachedToRef"] = host
+        return self.add("boundaryEvent", nid, name, 0, 0, attrs=attrs, body=body, host=host, side=side,
+                        offset=offset, **kw)
+
     def message_catch(self, nid, name, col, row, message_id, **kw):
         body = f'<bpmn:messageEventDefinition id="{nid}_def" messageRef="{message_id}" />'
         return self.add("intermediateCatchEvent", nid, name, col, row, body=body, **kw)

@@ -406,7 +406,7 @@ def intake() -> Process:
 INIT_NOTICES = """
         try:
             notices = list(notices)
-        except NameError:
+        except Exception:  # not handed over by a calling process
             notices = []
 """
 
@@ -419,7 +419,7 @@ def litigation() -> Process:
 第二十八条第二款（涉法涉诉信访事项由政法部门依法处理）；
 第三十一条第一项（应当通过审判机关诉讼程序或者复议程序、检察机关刑事立案程序或者法律监督程序、公安机关法律程序处理的，依照有关规定办理）；
 第三十六条第三款（依法终结后不再作为信访事项受理：matter_status = 'terminated'）。
-政法部门：fy 法院、jcy 检察院、gaj 公安局、sfj 司法局。跟踪反馈期限由信访局按案设定（clock_judicial），届满催办并重新计时；政法部门反馈以消息 judicial_report 送达。""",
+政法部门：fy 法院、jcy 检察院、gaj 公安局、sfj 司法局。跟踪反馈期限由信访局按案设定（clock_judicial），届满催办并重新计时；政法部门反馈以消息 judicial_report 送达（或由信访局登记书面反馈）。""",
                 messages={"Message_judicial_report": "judicial_report"})
     p.start("Start_litigation", "收到涉法涉诉事项", 0, 0)
     p.script("Script_init", "建立导入台账", 1, 0, INIT_NOTICES + """
@@ -449,22 +449,30 @@ def litigation() -> Process:
         litigation_status = 'received'
         """)
     p.xor("Gateway_wait_join", "", 6, 0)
-    p.evgw("Gateway_wait", "等待政法部门反馈", 7, 0)
-    p.message_catch("Catch_report", "收到政法部门反馈", 8, 0, "Message_judicial_report")
-    p.timer_catch("Catch_followup_due", "反馈期限届满", 8, 1.3, "${clock_due(clock_judicial)}")
-    p.script("Script_remind", "催办并重新计时", 9, 1.3, f"""
-        clock_judicial = clock_start('assignment', days=followup_days)
-        reminders = (reminders if 'reminders' in dir() else 0) + 1
-        {notice('催办函', 'judicial_unit', '涉法涉诉事项办理情况催办函')}
-        """.replace("(reminders if 'reminders' in dir() else 0)", "reminders"))
-    p.user("Task_record", "登记政法机关办理结果", 9, 0, groups="xfj:handler",
-           doc="政法机关的反馈（消息 judicial_report 的内容）预填在本表单中，由信访局核对登记。",
+    p.user("Task_track", "跟踪政法部门办理情况", 7, 0, groups="xfj:handler", due="${clock_due(clock_judicial)}",
+           doc="书面反馈由信访局在本表单登记；政法部门通过接口反馈（消息 judicial_report）时本任务结束，转“核对政法部门反馈”。",
            fields=[
                F("judicial_outcome", "办理结果", "enum", required=True, values=[
                    ("依法终结", "已依法终结"), ("已化解", "已纠正或化解"), ("仍在办理", "仍在办理")]),
                F("judicial_document_no", "法律文书编号", maxlength=60),
                F("judicial_summary", "办理情况", required=True, minlength=2, maxlength=2000),
            ])
+    p.message_boundary("Message_report", "收到政法部门反馈", "Task_track", "Message_judicial_report", offset=25)
+    p.timer("Timer_followup_due", "反馈期限届满", "Task_track", "${clock_due(clock_judicial)}", offset=-25)
+    p.user("Task_record", "核对政法部门反馈", 8, 1.1, groups="xfj:handler",
+           doc="政法部门通过接口反馈（消息 judicial_report）后，由信访局核对并登记办理结果。",
+           fields=[
+               F("judicial_outcome", "办理结果", "enum", required=True, values=[
+                   ("依法终结", "已依法终结"), ("已化解", "已纠正或化解"), ("仍在办理", "仍在办理")]),
+               F("judicial_document_no", "法律文书编号", maxlength=60),
+               F("judicial_summary", "办理情况", required=True, minlength=2, maxlength=2000),
+           ])
+    p.script("Script_remind", "催办并重新计时", 8, 2.3, f"""
+        clock_judicial = clock_start('assignment', days=followup_days)
+        reminders = reminders + 1
+        {notice('催办函', 'judicial_unit', '涉法涉诉事项办理情况催办函')}
+        """)
+    p.xor("Gateway_outcome_join", "", 9, 0)
     p.xor("Gateway_outcome", "是否依法终结？", 10, 0)
     p.script("Script_terminated", "记录依法终结", 11, 0, f"""
         # 第三十六条第三款：依法终结的事项不再作为信访事项受理
@@ -491,13 +499,13 @@ def litigation() -> Process:
     f("Script_forward", "Task_receipt")
     f("Task_receipt", "Script_track")
     f("Script_track", "Gateway_wait_join")
-    f("Gateway_wait_join", "Gateway_wait")
-    f("Gateway_wait", "Catch_report")
-    f("Gateway_wait", "Catch_followup_due")
-    f("Catch_report", "Task_record")
-    f("Catch_followup_due", "Script_remind")
-    f("Script_remind", "Gateway_wait_join", via=[(9, 2.3), (6, 2.3)])
-    f("Task_record", "Gateway_outcome")
+    f("Gateway_wait_join", "Task_track")
+    f("Task_track", "Gateway_outcome_join")
+    f("Message_report", "Task_record", via=[(7 + 25 / 160, 1.1)])
+    f("Task_record", "Gateway_outcome_join")
+    f("Timer_followup_due", "Script_remind", via=[(7 - 25 / 160, 2.3)])
+    f("Script_remind", "Gateway_wait_join", via=[(8, 3.0), (6, 3.0)])
+    f("Gateway_outcome_join", "Gateway_outcome")
     f("Gateway_outcome", "Script_terminated", "依法终结", "${judicial_outcome == '依法终结'}")
     f("Gateway_outcome", "Script_resolved", "已化解", "${judicial_outcome == '已化解'}")
     f("Gateway_outcome", "Script_continue", "仍在办理", default=True)

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -118,8 +118,12 @@ class Engine:
         session: Session = self.sessions()
         touched: list[str] = []
         session.info["touched_cases"] = touched
+        session.info["events"] = []
         try:
             yield session
+            events = session.info["events"]
+            if events:  # one multi-row INSERT instead of an ORM insert per event
+                session.execute(insert(Event), events)
             session.commit()
         except BaseException:
             session.rollback()
@@ -512,6 +516,16 @@ class Engine:
     def _after_step(self, s: Session, case: Case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
                     now: dt.datetime) -> None:
         """Mirror the workflow into the tables (tasks, timers, clocks, summary) and save it."""
+        with s.no_autoflush:  # one flush at the end, not one before every query
+            self._mirror(s, case, wf, before, actor, now)
+        try:
+            s.flush()  # the mapper's version_id_col makes this UPDATE … WHERE version = old
+        except StaleDataError:
+            raise Conflict("案件已被他人同时修改，请刷新后重试") from None
+        self.store.keep_workflow(case.id, case.version, wf)
+
+    def _mirror(self, s: Session, case: Case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
+                now: dt.datetime) -> None:
         data = self._data(wf)
         if _clocks_changed(s, case.id, before, data, actor, now):
             _rearm_date_timers(wf)
@@ -532,11 +546,6 @@ class Engine:
         case.state = self.store.dump_state(wf)
         case.serializer_version = STATE_FORMAT
         case.updated_at = now
-        try:
-            s.flush()  # the mapper's version_id_col makes this UPDATE … WHERE version = old
-        except StaleDataError:
-            raise Conflict("案件已被他人同时修改，请刷新后重试") from None
-        self.store.keep_workflow(case.id, case.version, wf)
 
     def _sync_units(self, s: Session, case: Case, data: dict[str, Any], open_tasks: list[Task]) -> None:
         units = {u[:64] for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
@@ -556,7 +565,7 @@ class Engine:
                 self._event(s, case_id, actor, "notice", _jsonable(notice) if isinstance(notice, dict) else {"text": str(notice)})
 
     def _event(self, s: Session, case_id: str | None, actor: str | None, kind: str, data: dict) -> None:
-        s.add(Event(case_id=case_id, at=utcnow(), actor=actor, kind=kind, data=data))
+        s.info["events"].append({"case_id": case_id, "at": utcnow(), "actor": actor, "kind": kind, "data": data})
 
     def _data(self, wf: BpmnWorkflow) -> dict[str, Any]:
         """The case's current variables: the data of the newest active or last task."""

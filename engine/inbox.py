@@ -123,7 +123,9 @@ def sync_tasks(s: Session, case: Case, wf, script_engine, now: dt.datetime) -> l
 
     Returns the case's open task rows after the step.
     """
-    open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready"))}
+    # The identity map may hold rows this command already closed (not flushed yet).
+    open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready"))
+                 if r.state == "ready"}
     ready = {str(t.id): t for t in ready_user_tasks(wf)}
     still_open = []
     for task_id, row in open_rows.items():

@@ -17,6 +17,7 @@ PASSWORD = "modeler-pass-123"
 USERS = {
     "sheji": ("流程设计员", "xfj", ["designer"]),
     "dengji": ("登记员", "xfj", ["registrar"]),
+    "dengji2": ("登记员二", "xfj", ["registrar"]),
     "zjj_cb": ("住建局承办人", "zjj", ["handler"]),
     "rsj_cb": ("人社局承办人", "rsj", ["handler"]),
     "guanli": ("管理员", "xfj", ["admin"]),

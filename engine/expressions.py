@@ -27,7 +27,11 @@ from functools import lru_cache
 from engine import sandbox
 from engine.errors import ScriptError
 
-KINDS = ("condition", "expression", "text", "timer", "timeDate", "timeDuration", "timeCycle", "script")
+KINDS = ("condition", "expression", "text", "timer", "timeDate", "timeDuration", "timeCycle", "script",
+         "unary_tests", "dmn_input", "dmn_output")
+# Camunda attributes whose values are texts that may contain ${...}
+KIND_ALIASES = dict.fromkeys(("assignee", "candidateUsers", "candidateGroups", "dueDate", "followUpDate",
+                              "priority", "formKey"), "text")
 CELL_INPUT = "cellInput"  # Camunda's name for the input value inside DMN input entries
 
 
@@ -663,6 +667,21 @@ def _juel_or_python(text: str) -> Translation:
             raise ExpressionError(sandbox.syntax_message(python_error, with_text=False)) from None
 
 
+def _feel_value(text: str) -> Translation:
+    """A DMN input expression or output entry: FEEL, ``${...}``, or Python as SpiffWorkflow has it."""
+    stripped = text.strip()
+    if stripped.startswith(("${", "#{")):
+        return _juel_or_python(stripped)
+    try:
+        return Translation(feel_to_python(stripped), True)
+    except ExpressionError as feel_error:
+        try:
+            ast.parse(stripped, mode="eval")
+        except SyntaxError:
+            raise feel_error from None
+        return Translation(stripped, False)
+
+
 def _template(text: str) -> Translation:
     parts = split_template(text)
     expressions = [body for is_expression, body in parts if is_expression]
@@ -678,14 +697,18 @@ def _template(text: str) -> Translation:
 @lru_cache(maxsize=8192)
 def translate(text: str, kind: str = "expression") -> Translation:
     """Python for the sandbox from what a designer wrote; ExpressionError when impossible."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    kind = _kind(kind)
+    if kind == "unary_tests":
+        tests = feel_unary_tests(text)
+        return Translation(tests if tests is not None else "True", True)
     if text is None or not text.strip():
         raise ExpressionError(f"the {kind} is empty")
     if kind == "script":
         return Translation(text, False, "exec")
     if kind == "text":
         return _template(text)
+    if kind in ("dmn_input", "dmn_output"):
+        return _feel_value(text)
     if kind in ("timer", "timeDate", "timeDuration", "timeCycle"):
         stripped = text.strip()
         if _TIMER_LITERAL.fullmatch(stripped):
@@ -703,10 +726,23 @@ def compile_expression(text: str, kind: str = "expression") -> sandbox.Compiled:
     return sandbox.compile_source(translation.python, translation.mode, translation.internal)
 
 
-def check_expression(text: str | None, kind: str = "condition") -> list[str]:
-    """Deploy-time problems with an expression of this kind; an empty list means it is fine."""
+def _kind(kind: str) -> str:
+    kind = KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        raise ValueError(f"kind must be one of {KINDS} or {tuple(KIND_ALIASES)}, not {kind!r}")
+    return kind
+
+
+def check_expression(text: str | None, kind: str = "condition") -> list[str]:
+    """Deploy-time problems with an expression of this kind; an empty list means it is fine.
+
+    Kinds: condition, expression, text (and the Camunda attribute names assignee,
+    candidateGroups, dueDate …), timeDate, timeDuration, timeCycle, timer, script,
+    unary_tests (DMN input entries), dmn_input, dmn_output.
+    """
+    kind = _kind(kind)
+    if kind == "unary_tests" and (text is None or text.strip() in ("", "-")):
+        return []  # an empty input entry matches anything
     if text is None or not text.strip():
         return [f"the {kind} is empty"]
     stripped = text.strip()

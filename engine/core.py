@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import re
 import unicodedata
@@ -413,12 +414,15 @@ class Engine:
             case = self._lock_case(s, case.id)
             wf = self._load(s, case)
             before = self._data(wf)
-            for t in _waiting_message_tasks(wf, message_name):
-                # Camunda merges message variables into the process; Spiff would nest them
-                # under "<task>_Response", so put them on the catching task first.
-                t.data.update(payload)
-            definition = _message_definition(_waiting_message_tasks(wf, message_name)[0], message_name)
+            catching = _waiting_message_tasks(wf, message_name)
+            definition = _message_definition(catching[0], message_name)
             wf.catch(BpmnEvent(definition, {"payload": payload, "result_var": "message_payload"}))
+            # Camunda merges message variables into the process; Spiff would nest them
+            # under the result variable. The catching task has just inherited its
+            # parent's data (it is READY now), so the payload goes on top of that.
+            for t in catching:
+                if t.has_state(TaskState.READY):
+                    t.data.update(payload)
             now = utcnow()
             self._run(wf, case)
             self._event(s, case.id, actor, "message_received",
@@ -531,7 +535,7 @@ class Engine:
             _rearm_date_timers(wf)
             self._run(wf, case)
             data = self._data(wf)
-        self._log_notices(s, case.id, before, data, actor, now)
+        self._log_notices(s, case, wf, actor)
         open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now)
         s.info["open_tasks"] = open_tasks
         if wf.completed and case.status == "running":
@@ -557,27 +561,42 @@ class Engine:
                 s.add(CaseUnit(case_id=case.id, unit_code=u))
             case.units = sorted(have | units)
 
-    def _log_notices(self, s: Session, case_id: str, before: dict, data: dict, actor: str, now) -> None:
-        old = before.get("notices") or []
-        new = data.get("notices") or []
-        if isinstance(new, list) and len(new) > len(old):
-            for notice in new[len(old):]:
-                self._event(s, case_id, actor, "notice", _jsonable(notice) if isinstance(notice, dict) else {"text": str(notice)})
+    def _log_notices(self, s: Session, case: Case, wf: BpmnWorkflow, actor: str) -> None:
+        """Log each notice a script added, whichever branch or timer path added it."""
+        seen = set(case.notice_keys or [])
+        since = case.updated_at.timestamp() - 1 if case.updated_at else 0
+        fresh = []
+        for t in wf.get_tasks(updated_ts=since):
+            for notice in t.data.get("notices") or []:
+                key = hashlib.sha1(json.dumps(_jsonable(notice), sort_keys=True, ensure_ascii=False)
+                                   .encode("utf-8")).hexdigest()[:16]
+                if key not in seen:
+                    seen.add(key)
+                    fresh.append(notice)
+        for notice in fresh:
+            self._event(s, case.id, actor, "notice",
+                        _jsonable(notice) if isinstance(notice, dict) else {"text": str(notice)})
+        if fresh:
+            case.notice_keys = sorted(seen)
 
     def _event(self, s: Session, case_id: str | None, actor: str | None, kind: str, data: dict) -> None:
         s.info["events"].append({"case_id": case_id, "at": utcnow(), "actor": actor, "kind": kind, "data": data})
 
     def _data(self, wf: BpmnWorkflow) -> dict[str, Any]:
-        """The case's current variables: the data of the newest active or last task."""
+        """The case's current variables.
+
+        The last completed task's data, overlaid with the data of every active task
+        (oldest change first), so parallel branches and waiting events all show.
+        """
+        merged = dict(wf.last_task.data) if wf.last_task is not None else dict(wf.task_tree.data)
         if wf.completed:
-            merged = dict(wf.last_task.data) if wf.last_task is not None else {}
             merged.update(wf.data)
             return merged
-        ready = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-        if ready:
-            newest = max(ready, key=lambda t: t.last_state_change)
-            return dict(newest.data)
-        return dict(wf.last_task.data) if wf.last_task is not None else dict(wf.task_tree.data)
+        active = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        for t in sorted(active, key=lambda t: t.last_state_change):
+            if t.data:
+                merged.update(t.data)
+        return merged
 
     def _add_repeat_variables(self, s: Session, variables: dict[str, Any]) -> None:
         if "matter_key" not in variables:

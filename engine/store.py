@@ -19,6 +19,8 @@ from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 # Our own envelope version: bump it when the stored shape changes and add a migration
@@ -61,6 +63,11 @@ def make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config.update(_extra_config())
     registry = BpmnWorkflowSerializer.configure(config, DefaultRegistry())
+    # Camunda's config drops the plain BPMN message definition (receive tasks and
+    # message events parsed without Camunda extensions use it); both classes are
+    # named MessageEventDefinition, so the plain one gets its own type name.
+    DEFAULT_CONFIG[BpmnMessageEventDefinition](BpmnMessageEventDefinition, registry,
+                                               typename="BpmnMessageEventDefinition")
     return BpmnWorkflowSerializer(registry)
 
 

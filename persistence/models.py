@@ -117,6 +117,8 @@ class Case(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Units already written to case_units, so a step inserts only new ones.
     units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Fingerprints of notices already logged as events (each is logged once).
+    notice_keys: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
 
     definition: Mapped[ProcessDefinition] = relationship()

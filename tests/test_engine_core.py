@@ -226,3 +226,33 @@ def test_boundary_timer_fires_after_fifteen_days_and_only_once(engine):
     assert kinds.count("timer_fired") == 1
     # non-interrupting: the handling task is still there
     assert [t.name for t in ready(engine, case.id)] == ["调查处理"]
+
+
+def test_receive_task_and_boundary_message_merge_their_payload_into_case_variables(engine):
+    engine.deploy([("messages.bpmn", (FIX / "messages.bpmn").read_bytes())])
+    case = engine.start_case(process_key="msgs", business_key="XF-9", actor="alice")
+    assert ready(engine, case.id) == []
+    engine.send_message("judicial_receipt", case_id=case.id, payload={"receipt_no": "法收-12"})
+    [track] = ready(engine, case.id)
+    assert engine.task_variables(track.id)["receipt_no"] == "法收-12"
+    engine.evict_cache()
+    engine.send_message("judicial_report", business_key="XF-9", payload={"judicial_result": "依法终结"})
+    [check] = ready(engine, case.id)
+    assert check.name == "核对反馈"
+    variables = engine.task_variables(check.id)
+    assert variables["judicial_result"] == "依法终结" and variables["receipt_no"] == "法收-12"
+    with pytest.raises(NotFound):
+        engine.send_message("judicial_report", case_id=case.id)
+
+
+def test_notices_from_every_branch_are_logged_once(engine):
+    deploy_mini(engine)
+    case = engine.start_case(process_key="mini", variables=START_VARS, actor="alice")
+    [reg] = ready(engine, case.id)
+    engine.complete_task(reg.id, {"accepted": True, "category": "申诉求决", "handling_unit": "rsj"}, "a")
+    [handle] = ready(engine, case.id)
+    engine.complete_task(handle.id, {"outcome": "explain"}, "b")
+    engine.evict_cache()
+    engine.send_message("review_request", case_id=case.id)
+    notices = [e for e in engine.history(case.id) if e.kind == "notice"]
+    assert [n.data["title"] for n in notices] == ["信访处理意见书"]

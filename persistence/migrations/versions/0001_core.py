@@ -110,6 +110,7 @@ def upgrade() -> None:
     sa.Column('matter_status', sa.String(length=20), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.Column('units', sa.JSON(), nullable=False),
+    sa.Column('notice_keys', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definitions.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -7,15 +7,16 @@ county-wide seat.  Whatever cannot be seen answers NotFound, never Forbidden, so
 id of another unit's case reveals nothing (not even that it exists).
 
 Confidentiality of 检举控告 (第三十条第三款, sanction 第四十六条): accusation material and
-anything identifying its author must never reach the accused person or unit.  A unit
-recorded in ``case_units`` with role ``accused`` is therefore refused the case, even
-when it is involved otherwise and even when it holds a county-wide seat.
+anything identifying its author must never reach the accused person or unit.  The
+unit named by the case's ``accused_unit`` variable (or recorded in ``case_units`` with
+role ``accused``) is therefore refused the case, even when it is involved otherwise
+and even when it holds a county-wide seat.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -46,8 +47,12 @@ def is_county_wide(unit_code: str, roles: list[str]) -> bool:
 
 
 def _accused(unit_code: str) -> ColumnElement[bool]:
-    return exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == unit_code,
-                          CaseUnit.role == ACCUSED)
+    # The engine copies the ``accused_unit`` variable into ``cases.summary``; a
+    # ``case_units`` row with role ``accused`` says the same for other sources.
+    named_in_summary = func.coalesce(Case.summary["accused_unit"].as_string(), "") == unit_code
+    recorded = exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == unit_code,
+                              CaseUnit.role == ACCUSED)
+    return or_(named_in_summary, recorded)
 
 
 def case_filter_for(user: UserInfo) -> ColumnElement[bool]:
@@ -55,11 +60,7 @@ def case_filter_for(user: UserInfo) -> ColumnElement[bool]:
     not_accused = ~_accused(user.unit_code)
     if user.county_wide:
         return not_accused
-    involved = exists().where(
-        CaseUnit.case_id == Case.id,
-        CaseUnit.unit_code == user.unit_code,
-        or_(CaseUnit.role.is_(None), CaseUnit.role != ACCUSED),
-    )
+    involved = exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == user.unit_code)
     return and_(involved, not_accused)
 
 
@@ -141,3 +142,9 @@ def check_complete(user: UserInfo, task: TaskLike) -> None:
     """Forbidden unless the task is assigned to the user (claim it first)."""
     if task.assignee != user.username:
         raise Forbidden("请先认领该任务再办理")
+
+
+def check_register(user: UserInfo) -> None:
+    """Forbidden unless the user registers petitions (登记员, 第十九、二十三条)."""
+    if not user.has_role("registrar"):
+        raise Forbidden("只有登记员可以登记信访事项")

@@ -59,3 +59,11 @@ def add_user(session: Session, **fields: Any) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def display_names(session: Session, usernames: list[str]) -> dict[str, str]:
+    """Display name of each of these users that exists, in one query."""
+    if not usernames:
+        return {}
+    query = select(User.username, User.display_name).where(User.username.in_(usernames))
+    return {username: name for username, name in session.execute(query)}

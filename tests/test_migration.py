@@ -25,16 +25,26 @@ def complete(engine, case_id: str) -> None:
     engine.complete_task(task.id, {}, actor="dengji")
 
 
-@pytest.fixture
-def versions(sqlite_engine):
+def two_versions(engine):
     """v1 with a case waiting at 受理 (kept in v2) and one at 审核 (removed in v2), then v2."""
-    engine = sqlite_engine
     v1 = deploy(engine, "migration_v1.bpmn")
     waiting = engine.start_case(definition_id=v1.id, business_key="XF-A", actor="dengji")
     removed = engine.start_case(definition_id=v1.id, business_key="XF-B", actor="dengji")
     complete(engine, removed.id)
     v2 = deploy(engine, "migration_v2.bpmn")
     return engine, v1, v2, waiting.id, removed.id
+
+
+@pytest.fixture
+def versions(engine):
+    """Two versions and two cases, on SQLite and on PostgreSQL."""
+    return two_versions(engine)
+
+
+@pytest.fixture
+def ui_versions(sqlite_engine):
+    """Two versions and two cases on the engine behind the ``client`` fixture."""
+    return two_versions(sqlite_engine)
 
 
 def test_version_diff_lists_added_removed_and_changed_activities_by_id(versions):
@@ -108,13 +118,13 @@ def login(client, username: str) -> None:
     assert response.status_code == 302, response.data[:300]
 
 
-def test_designer_sees_versions_diagram_and_changes_and_migrates_from_the_page(client, versions):
-    engine, v1, v2, waiting, removed = versions
+def test_designer_sees_versions_diagram_and_changes_and_migrates_from_the_page(client, ui_versions):
+    engine, v1, v2, waiting, removed = ui_versions
     create_users(engine)
     login(client, "sheji")
     index = client.get("/definitions/")
     assert index.status_code == 200 and "migration_demo" in index.get_data(as_text=True)
-    page = client.get(f"/definitions/key/migration_demo").get_data(as_text=True)
+    page = client.get("/definitions/key/migration_demo").get_data(as_text=True)
     assert v1.id in page and v2.id in page and "Camunda Modeler" in page and "sheji" in page
     version = client.get(f"/definitions/version/{v2.id}").get_data(as_text=True)
     assert "Task_check" in version and "Task_review" in version and 'id="diagram"' in version
@@ -130,8 +140,8 @@ def test_designer_sees_versions_diagram_and_changes_and_migrates_from_the_page(c
     assert engine.get_case(removed).definition_id == v1.id
 
 
-def test_caseworkers_cannot_open_or_migrate_definitions(client, versions):
-    engine, v1, v2, waiting, _ = versions
+def test_caseworkers_cannot_open_or_migrate_definitions(client, ui_versions):
+    engine, v1, v2, waiting, _ = ui_versions
     create_users(engine)
     login(client, "dengji")
     assert client.get("/definitions/").status_code == 403

@@ -36,7 +36,7 @@ SIZES = {
     "intermediateCatchEvent": (36, 36), "intermediateThrowEvent": (36, 36),
     "exclusiveGateway": (50, 50), "parallelGateway": (50, 50), "eventBasedGateway": (50, 50),
     "userTask": (100, 80), "scriptTask": (100, 80), "callActivity": (100, 80),
-    "serviceTask": (100, 80), "manualTask": (100, 80),
+    "serviceTask": (100, 80), "manualTask": (100, 80), "receiveTask": (100, 80),
 }
 HGAP, VGAP, PAD = 50, 60, 40
 SUB_PAD_TOP = 50  # room for an expanded sub-process' own label
@@ -166,6 +166,10 @@ class Container:
 
     def catch_message(self, id, name, col, row=0, *, message, **kw):
         return self.add(Node(id, "intermediateCatchEvent", name, col, row, message=message, **kw))
+
+    def receive(self, id, name, col, row=0, *, message, doc="", **kw):
+        """A receive task waiting for ``message`` (a boundary timer can bound the wait)."""
+        return self.add(Node(id, "receiveTask", name, col, row, attrs={"messageRef": message}, doc=doc, **kw))
 
     def catch_timer(self, id, name, col, row=0, *, when, **kw):
         return self.add(Node(id, "intermediateCatchEvent", name, col, row, timer=when, **kw))
@@ -383,6 +387,8 @@ def _write_container(parent, cont: Container) -> None:
             el.set(_c("calledElementBinding"), "latest")
         elif n.kind == "scriptTask":
             el.set("scriptFormat", "python")
+        elif n.kind == "receiveTask":
+            el.set("messageRef", n.attrs["messageRef"])
         elif n.kind == "boundaryEvent":
             el.set("attachedToRef", n.attached_to)
             if not n.interrupting:
@@ -452,6 +458,8 @@ def _write_di(plane, cont: Container) -> None:
             lab = etree.SubElement(sh, f"{{{BPMNDI}}}BPMNLabel")
             if n.is_gateway:
                 _bounds(lab, n.cx - lw - 4, n.y - 14 * lines - 4, lw, 14 * lines)
+            elif n.kind == "boundaryEvent" and n.edge == "top":
+                _bounds(lab, n.x + n.w + 2, n.y - 14 * lines, lw, 14 * lines)
             elif n.kind == "boundaryEvent":
                 _bounds(lab, n.x + n.w + 2, n.y + n.h - 2, lw, 14 * lines)
             else:

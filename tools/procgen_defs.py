@@ -53,9 +53,13 @@ ACCOUNTABILITY = [
 
 
 def notice(kind: str, title: str, to: str, extra: str = "") -> str:
-    """A script line appending one notice ``{kind, title, at, to}`` to ``notices``."""
+    """A script line appending one notice ``{kind, title, at, to}`` to ``notices``.
+
+    ``kind`` (the document type, in Chinese as elsewhere in processes/), ``title``, ``to``
+    and ``extra`` are Python expressions.
+    """
     more = f", {extra}" if extra else ""
-    return (f"notices = notices + [{{'kind': '{kind}', 'title': {title}, 'at': now(), "
+    return (f"notices = notices + [{{'kind': {kind}, 'title': {title}, 'at': now(), "
             f"'to': {to}{more}}}]")
 
 
@@ -63,10 +67,10 @@ def q(text: str) -> str:
     return repr(text)
 
 
-def due_timers(cont, host, clock: str, *, warn_days: int, warn_kind: str, warn_title: str,
-               warn_to: str, overdue_kind: str, overdue_title: str, warn_flag: str, overdue_flag: str,
+def due_timers(cont, host, clock: str, *, warn_days: int, warn_title: str,
+               warn_to: str, overdue_title: str, warn_flag: str, overdue_flag: str,
                warn_row: int, due_row: int, warn_col, due_col, warn_slot, due_slot, warn_edge="bottom",
-               warn_dx=None, due_dx=None, end_dx=None):
+               warn_dx=None, due_dx=None):
     """Non-interrupting warning (``warn_days`` before due) and escalation (at due) on ``host``."""
     p = host
     wcol, wecol = warn_col
@@ -77,11 +81,11 @@ def due_timers(cont, host, clock: str, *, warn_days: int, warn_kind: str, warn_t
     cont.boundary_timer(f"Timer_{p}_due", "期限届满", p, when=f"${{clock_due({clock})}}",
                         interrupting=False, slot=due_slot)
     cont.script(f"Script_{p}_warn", "发出期限预警", wcol, warn_row, dx=warn_dx[0] if warn_dx else None,
-                code=f"{warn_flag} = True\n" + notice(warn_kind, q(warn_title), warn_to,
+                code=f"{warn_flag} = True\n" + notice(q("风险提醒函"), q(warn_title), warn_to,
                                                       f"'due': clock_due({clock})"))
     cont.end(f"End_{p}_warn", "已预警", wecol, warn_row, dx=warn_dx[1] if warn_dx else None)
     cont.script(f"Script_{p}_due", "逾期上报督办", dcol, due_row, dx=due_dx[0] if due_dx else None,
-                code=f"{overdue_flag} = True\n" + notice(overdue_kind, q(overdue_title), "'xfj'",
+                code=f"{overdue_flag} = True\n" + notice(q("逾期督办提请"), q(overdue_title), "'xfj'",
                                                          f"'unit': {warn_to}, 'due': clock_due({clock})"))
     cont.end(f"End_{p}_due", "已上报", decol, due_row, dx=due_dx[1] if due_dx else None)
     cont.flow(f"Timer_{p}_warn", f"Script_{p}_warn")
@@ -153,7 +157,7 @@ matter_status = 'settled'
 outcome = 'settled'
 termination_reason = 'settled'
 clock_handling = clock_stop(clock_handling)
-""" + notice("mediation_agreement", "'和解协议书' if agreement_type == 'settlement' else '调解协议书'",
+""" + notice("'和解协议书' if agreement_type == 'settlement' else '调解协议书'", "'和解协议书' if agreement_type == 'settlement' else '调解协议书'",
              "petitioner_name", "'agreement_no': agreement_no"))
     inv.end("End_investigation_settled", "调解结案", 7, 1)
     inv.xor("Gw_mediation_merge", "", 5, 2)
@@ -178,9 +182,8 @@ clock_handling = clock_stop(clock_handling)
     inv.flow("Gw_hearing", "Gw_hearing_merge", "不听证", default=True, detour="below")
     inv.flow("Task_hearing", "Gw_hearing_merge")
     inv.flow("Gw_hearing_merge", "End_investigation_done")
-    due_timers(p, "Sub_investigation", "clock_handling", warn_days=7, warn_kind="handling_warning",
-               warn_title="办理期限预警：距办理期限届满不足七日", warn_to="handling_unit",
-               overdue_kind="handling_overdue", overdue_title="办理逾期：已超过办理期限，提请督办",
+    due_timers(p, "Sub_investigation", "clock_handling", warn_days=7,
+               warn_title="办理期限即将届满风险提醒函", warn_to="handling_unit", overdue_title="办理超期提请督办",
                warn_flag="handling_warned", overdue_flag="handling_overdue",
                warn_row=2, due_row=2, warn_col=(2, 2), due_col=(2, 2), warn_slot=120, due_slot=420,
                warn_dx=(70, 220), due_dx=(370, 520))
@@ -196,7 +199,7 @@ clock_handling = clock_stop(clock_handling)
     p.script("Script_extend", "延长期限并告知信访人", 7, 1, code="""
 clock_handling = clock_extend(clock_handling, extension_days, reason=extension_reason)
 handling_extended = True
-""" + notice("extension_notice", q("延长办理期限告知书"), "petitioner_name",
+""" + notice(q("延长办理期限告知书"), q("延长办理期限告知书"), "petitioner_name",
              "'reason': extension_reason, 'due': clock_due(clock_handling)"))
     p.xor("Gw_extension_merge", "", 8, 1)
 
@@ -224,7 +227,7 @@ handling_extended = True
 outcome = opinion_outcome
 clock_handling = clock_stop(clock_handling)
 clock_review_window = clock_start('review_window', start=served_on)
-""" + notice("handling_opinion", q("信访处理意见书"), "petitioner_name", "'outcome': opinion_outcome"),
+""" + notice(q("信访处理意见书"), q("信访处理意见书"), "petitioner_name", "'outcome': opinion_outcome"),
               doc="第三十五条：信访人可自收到书面答复之日起三十日内请求复查；申请期限自送达日起算。")
     op.end("End_opinion", "意见书已送达", 7, 1)
     op.chain("Start_opinion", "Gw_draft_merge", "Task_draft_opinion", "Task_approve_opinion",
@@ -233,9 +236,8 @@ clock_review_window = clock_start('review_window', start=served_on)
             condition="${opinion_approval == 'return'}", back=True)
     op.flow("Gw_opinion_approved", "Task_serve_opinion", "同意签发", default=True)
     op.chain("Task_serve_opinion", "Script_opinion_served", "End_opinion")
-    due_timers(p, "Sub_opinion", "clock_handling", warn_days=7, warn_kind="handling_warning",
-               warn_title="办理期限预警：距办理期限届满不足七日", warn_to="handling_unit",
-               overdue_kind="handling_overdue", overdue_title="办理逾期：已超过办理期限，提请督办",
+    due_timers(p, "Sub_opinion", "clock_handling", warn_days=7,
+               warn_title="办理期限即将届满风险提醒函", warn_to="handling_unit", overdue_title="办理超期提请督办",
                warn_flag="handling_warned", overdue_flag="handling_overdue",
                warn_row=2, due_row=2, warn_col=(9, 9), due_col=(9, 9), warn_slot=120, due_slot=420,
                warn_dx=(70, 220), due_dx=(370, 520))
@@ -255,7 +257,7 @@ clock_review_window = clock_start('review_window', start=served_on)
     ])
     ex.xor("Gw_executed", "已落实？", 4, 1)
     ex.script("Script_urge_execution", "发出督促执行通知", 4, 2,
-              code=notice("execution_urge", q("督促执行通知"), "handling_unit"))
+              code=notice(q("督促执行通知书"), q("督促执行通知书"), "handling_unit"))
     ex.end("End_execution", "已执行", 5, 1)
     ex.chain("Start_execution", "Gw_execution_merge", "Task_execute_opinion", "Task_check_execution",
              "Gw_executed")
@@ -266,10 +268,11 @@ clock_review_window = clock_start('review_window', start=served_on)
                        message=review_msg, interrupting=True, slot=0.5, edge="top")
 
     p.xor("Gw_support_merge", "", 12, 1)
-    p.event_gateway("Gw_review_wait", "等待复查申请", 13, 1)
-    p.catch_message("Catch_review_request", "收到复查申请", 14, 1, message=review_msg)
-    p.catch_timer("Timer_review_window", "复查申请期限届满", 14, 5, when="${clock_due(clock_review_window)}")
-    p.script("Script_review_lapsed", "记录未申请复查", 15, 5, code="""
+    p.receive("Receive_review_request", "等待复查申请", 14, 1, message=review_msg,
+              doc="第三十五条：信访人自收到书面答复之日起三十日内可以请求复查；期满未申请的，事项终结。")
+    p.boundary_timer("Timer_review_window", "复查申请期限届满", "Receive_review_request",
+                     when="${clock_due(clock_review_window)}", interrupting=True)
+    p.script("Script_review_lapsed", "记录未申请复查", 14, 5, code="""
 termination_reason = 'review_window_lapsed'
 clock_review_window = clock_stop(clock_review_window)""")
     p.xor("Gw_review_request_merge", "", 15, 1)
@@ -279,13 +282,14 @@ clock_review_window = clock_stop(clock_review_window, at=review_received_at)""",
              doc="第三十五条：自收到书面答复之日起三十日内请求复查；review_received_at 为收到申请的时间（缺省为现在）。")
     p.xor("Gw_review_in_time", "申请逾期？", 17, 1)
     p.script("Script_review_late", "逾期复查申请不予受理", 17, 4, code="termination_reason = 'review_request_late'\n"
-             + notice("review_late_refusal", q("复查申请逾期不予受理告知书"), "petitioner_name"))
+             + notice(q("不予受理告知书"), q("复查申请逾期不予受理告知书"), "petitioner_name"))
     p.call("Call_review", "复查", 18, 1, called="review",
            doc="由原办理机关的上一级机关 superior(handling_unit) 复查（第三十五条）。")
-    p.event_gateway("Gw_recheck_wait", "等待复核申请", 19, 1)
-    p.catch_message("Catch_recheck_request", "收到复核申请", 20, 1, message=recheck_msg)
-    p.catch_timer("Timer_recheck_window", "复核申请期限届满", 20, 3, when="${clock_due(clock_recheck_window)}")
-    p.script("Script_recheck_lapsed", "记录未申请复核", 21, 3, code="""
+    p.receive("Receive_recheck_request", "等待复核申请", 20, 1, message=recheck_msg,
+              doc="第三十六条：信访人自收到复查意见之日起三十日内可以请求复核；期满未申请的，事项终结。")
+    p.boundary_timer("Timer_recheck_window", "复核申请期限届满", "Receive_recheck_request",
+                     when="${clock_due(clock_recheck_window)}", interrupting=True)
+    p.script("Script_recheck_lapsed", "记录未申请复核", 20, 3, code="""
 termination_reason = 'recheck_window_lapsed'
 clock_recheck_window = clock_stop(clock_recheck_window)""")
     p.script("Script_check_recheck_request", "审查复核申请期限", 21, 1, code="""
@@ -294,7 +298,7 @@ clock_recheck_window = clock_stop(clock_recheck_window, at=recheck_received_at)"
              doc="第三十六条：自收到复查意见之日起三十日内请求复核。")
     p.xor("Gw_recheck_in_time", "申请逾期？", 22, 1)
     p.script("Script_recheck_late", "逾期复核申请不予受理", 22, 2, code="termination_reason = 'recheck_request_late'\n"
-             + notice("recheck_late_refusal", q("复核申请逾期不予受理告知书"), "petitioner_name"))
+             + notice(q("不予受理告知书"), q("复核申请逾期不予受理告知书"), "petitioner_name"))
     p.call("Call_recheck", "复核", 23, 1, called="recheck",
            doc="由复查机关的上一级机关复核（第三十六条）。")
     p.xor("Gw_termination_merge", "", 24, 1)
@@ -306,7 +310,7 @@ terminated_at = now()""", doc="第三十六条第三款：终结后以同一事�
         F("filing_no", "备案编号", required=False, constraints={"maxlength": 64}),
     ], doc="县级实践：三级终结、期限届满或调解结案的信访事项报省信访局备案退出。")
     p.script("Script_filed", "记录备案报告", 27, 1, code="filed = True\n" + notice(
-        "filing_report", q("信访事项终结备案报告"), "'province-xfj'", "'reason': termination_reason"))
+        q("备案报告"), q("信访事项终结备案报告"), "'province-xfj'", "'reason': termination_reason"))
     p.end("End_terminated", "终结并备案", 28, 1)
 
     p.chain("Start_handling", "Script_handling_start", "Sub_investigation", "Gw_settled")
@@ -324,10 +328,8 @@ terminated_at = now()""", doc="第三十六条第三款：终结后以同一事�
     p.flow("Gw_supported", "Gw_support_merge", "解释说明或不予支持", default=True, detour="below")
     p.flow("Sub_execution", "Gw_support_merge")
     p.flow("Msg_review_during_execution", "Gw_review_request_merge", detour="above")
-    p.flow("Gw_support_merge", "Gw_review_wait")
-    p.flow("Gw_review_wait", "Catch_review_request")
-    p.flow("Gw_review_wait", "Timer_review_window")
-    p.flow("Catch_review_request", "Gw_review_request_merge")
+    p.flow("Gw_support_merge", "Receive_review_request")
+    p.flow("Receive_review_request", "Gw_review_request_merge")
     p.flow("Timer_review_window", "Script_review_lapsed")
     p.flow("Script_review_lapsed", "Gw_termination_merge")
     p.flow("Gw_review_request_merge", "Script_check_review_request")
@@ -335,12 +337,10 @@ terminated_at = now()""", doc="第三十六条第三款：终结后以同一事�
     p.flow("Gw_review_in_time", "Script_review_late", "逾期", condition="${review_late}")
     p.flow("Gw_review_in_time", "Call_review", "期限内", default=True)
     p.flow("Script_review_late", "Gw_termination_merge")
-    p.flow("Call_review", "Gw_recheck_wait")
-    p.flow("Gw_recheck_wait", "Catch_recheck_request")
-    p.flow("Gw_recheck_wait", "Timer_recheck_window")
+    p.flow("Call_review", "Receive_recheck_request")
     p.flow("Timer_recheck_window", "Script_recheck_lapsed")
     p.flow("Script_recheck_lapsed", "Gw_termination_merge")
-    p.flow("Catch_recheck_request", "Script_check_recheck_request")
+    p.flow("Receive_recheck_request", "Script_check_recheck_request")
     p.flow("Script_check_recheck_request", "Gw_recheck_in_time")
     p.flow("Gw_recheck_in_time", "Script_recheck_late", "逾期", condition="${recheck_late}")
     p.flow("Gw_recheck_in_time", "Call_recheck", "期限内", default=True)
@@ -393,18 +393,17 @@ def review() -> Process:
     p.script("Script_review_start", "确定复查机关并起算期限", 1, 1, code=INIT_NOTICES + """
 review_unit = superior(handling_unit)
 clock_review = clock_start('review', start=review_received_at)
-""" + notice("review_acceptance", q("复查申请受理告知书"), "petitioner_name", "'unit': review_unit"))
+""" + notice(q("受理告知书"), q("复查申请受理告知书"), "petitioner_name", "'unit': review_unit"))
     sub = p.sub("Sub_review", "复查办理（三十日）", 2, 1, doc="第三十五条：三十日内提出复查意见并书面答复。")
     opinion_stage(sub, "review", "复查", "review_unit", "clock_review", "review_decision", "review_outcome",
                   "review_served_on", """
 outcome = review_outcome
 clock_review = clock_stop(clock_review)
 clock_recheck_window = clock_start('recheck_window', start=review_served_on)
-""" + notice("review_opinion", q("复查意见书"), "petitioner_name",
+""" + notice(q("复查意见书"), q("复查意见书"), "petitioner_name",
              "'unit': review_unit, 'decision': review_decision, 'outcome': review_outcome"))
-    due_timers(p, "Sub_review", "clock_review", warn_days=5, warn_kind="review_warning",
-               warn_title="复查期限预警：距复查期限届满不足五日", warn_to="review_unit",
-               overdue_kind="review_overdue", overdue_title="复查逾期：已超过复查期限，提请督办",
+    due_timers(p, "Sub_review", "clock_review", warn_days=5,
+               warn_title="复查期限即将届满风险提醒函", warn_to="review_unit", overdue_title="复查超期提请督办",
                warn_flag="review_warned", overdue_flag="review_overdue",
                warn_row=2, due_row=2, warn_col=(2, 2), due_col=(2, 2), warn_slot=120, due_slot=420,
                warn_dx=(70, 220), due_dx=(370, 520))
@@ -425,7 +424,7 @@ def recheck() -> Process:
 recheck_unit = superior(review_unit)
 clock_recheck = clock_start('recheck', start=recheck_received_at)
 hold_recheck_hearing = False
-""" + notice("recheck_acceptance", q("复核申请受理告知书"), "petitioner_name", "'unit': recheck_unit"))
+""" + notice(q("受理告知书"), q("复核申请受理告知书"), "petitioner_name", "'unit': recheck_unit"))
     rdue = "${clock_due(clock_recheck)}"
     p.user("Task_recheck_examine", "复核审查", 2, 1, groups="${recheck_unit}:handler", due=rdue, form=[
         F("recheck_examination", "审查情况", constraints={"maxlength": 4000}),
@@ -436,15 +435,15 @@ hold_recheck_hearing = False
     p.boundary_timer("Timer_recheck_examine_due", "期限届满", "Task_recheck_examine",
                      when=rdue, interrupting=False, slot=0.5)
     p.script("Script_recheck_examine_warn", "发出期限预警", 2, 0, code="recheck_warned = True\n" + notice(
-        "recheck_warning", q("复核期限预警：距复核期限届满不足五日"), "recheck_unit", "'due': clock_due(clock_recheck)"))
+        q("风险提醒函"), q("复核期限即将届满风险提醒函"), "recheck_unit", "'due': clock_due(clock_recheck)"))
     p.end("End_recheck_examine_warn", "已预警", 3, 0)
     p.script("Script_recheck_examine_due", "逾期上报督办", 2, 2, code="recheck_overdue = True\n" + notice(
-        "recheck_overdue", q("复核逾期：已超过复核期限，提请督办"), "'xfj'",
+        q("逾期督办提请"), q("复核超期提请督办"), "'xfj'",
         "'unit': recheck_unit, 'due': clock_due(clock_recheck)"))
     p.end("End_recheck_examine_due", "已上报", 3, 2)
     p.xor("Gw_recheck_hearing", "举行听证？", 3, 1)
     p.script("Script_pause_recheck", "听证期间暂停计时", 4, 1, code="clock_recheck = clock_pause(clock_recheck)\n"
-             + notice("recheck_hearing_notice", q("复核听证通知书"), "petitioner_name"),
+             + notice(q("听证通知书"), q("复核听证通知书"), "petitioner_name"),
              doc="第三十六条：听证所需时间不计算在复核期限内。")
     p.user("Task_recheck_hearing", "组织复核听证", 5, 1, groups="${recheck_unit}:handler", form=[
         F("recheck_hearing_date", "听证日期", "date"),
@@ -459,11 +458,10 @@ hold_recheck_hearing = False
 outcome = recheck_outcome
 clock_recheck = clock_stop(clock_recheck)
 termination_reason = 'three_level'
-""" + notice("recheck_opinion", q("复核意见书"), "petitioner_name",
+""" + notice(q("复核意见书"), q("复核意见书"), "petitioner_name",
              "'unit': recheck_unit, 'decision': recheck_decision, 'outcome': recheck_outcome"))
-    due_timers(p, "Sub_recheck_opinion", "clock_recheck", warn_days=5, warn_kind="recheck_warning",
-               warn_title="复核期限预警：距复核期限届满不足五日", warn_to="recheck_unit",
-               overdue_kind="recheck_overdue", overdue_title="复核逾期：已超过复核期限，提请督办",
+    due_timers(p, "Sub_recheck_opinion", "clock_recheck", warn_days=5,
+               warn_title="复核期限即将届满风险提醒函", warn_to="recheck_unit", overdue_title="复核超期提请督办",
                warn_flag="recheck_warned", overdue_flag="recheck_overdue",
                warn_row=2, due_row=2, warn_col=(8, 8), due_col=(8, 8), warn_slot=120, due_slot=420,
                warn_dx=(70, 220), due_dx=(370, 520))
@@ -500,7 +498,7 @@ accountability_record = None""")
     p.xor("Gw_supervision_kind", "督查类型？", 2, 1)
     p.script("Script_risk_letter", "发出风险提醒函", 3, 2, code="""
 clock_risk_reminder_answer = clock_start('risk_reminder_answer')
-""" + notice("risk_reminder", q("信访事项风险提醒函"), "target_unit",
+""" + notice(q("风险提醒函"), q("信访事项风险提醒函"), "target_unit",
              "'case': target_case_id, 'due': clock_due(clock_risk_reminder_answer)"))
     p.user("Task_risk_feedback", "反馈风险防范措施", 4, 2, groups="${target_unit}:head",
            due="${clock_due(clock_risk_reminder_answer)}", form=[
@@ -520,7 +518,7 @@ supervision_reason = 'overdue_feedback'""")
     p.script("Script_supervision_letter", "发出督办函", 8, 1, code="""
 supervision_letters = supervision_letters + 1
 clock_supervision_answer = clock_start('supervision_answer')
-""" + notice("supervision_letter", "'信访督办函' if supervision_letters == 1 else '信访督办函（再次督办）'",
+""" + notice(q("督办函"), "'信访督办函' if supervision_letters == 1 else '信访督办函（再次督办）'",
              "target_unit", "'case': target_case_id, 'round': supervision_letters, "
              "'due': clock_due(clock_supervision_answer)"),
              doc="第四十条：信访部门发现有关机关、单位存在违规受理办理等情形的，及时督办，被督办单位应当书面答复。")
@@ -535,7 +533,7 @@ clock_supervision_answer = clock_start('supervision_answer')
     p.boundary_timer("Timer_answer_due", "逾期未答复", "Task_answer_letter", when=sdue,
                      interrupting=True, slot=0.5)
     p.script("Script_answer_reminder", "发出催办提醒", 9, 0, code=notice(
-        "supervision_reminder", q("督办催办提醒"), "target_unit", "'case': target_case_id"))
+        q("催办函"), q("督办事项催办函"), "target_unit", "'case': target_case_id"))
     p.end("End_answer_reminder", "已催办", 10, 0)
     p.script("Script_answer_received", "登记书面答复", 10, 1,
              code="clock_supervision_answer = clock_stop(clock_supervision_answer)")
@@ -578,7 +576,7 @@ accountability_record = {{
     'measure': accountability_measure,
     'at': now(),
 }}
-""" + notice("accountability_referral", q("追责问责建议函"), "'jw'",
+""" + notice(q("追责建议函"), q("追责问责建议函"), "'jw'",
              "'unit': target_unit, 'case': target_case_id, 'situation': accountability_situation, "
              "'situation_label': accountability_record['situation_label']"))
     p.end("End_accountability", "移交追责", 17, 3)
@@ -652,7 +650,7 @@ dispute = dict(dispute, presettled=False, outcome='petition', mediation_summary=
 presettled_count = len([d for d in disputes if d.get('presettled')])
 petition_count = disputes_found - presettled_count
 presettle_rate = round(presettled_count * 100 / disputes_found, 1) if disputes_found else None
-notices = notices + [{'kind': 'screening_result', 'title': '矛盾纠纷排查化解情况：' + str(d.get('title') or d['seq']),
+notices = notices + [{'kind': '矛盾纠纷化解情况报告', 'title': '矛盾纠纷排查化解情况：' + str(d.get('title') or d['seq']),
                       'at': now(), 'to': 'xfj', 'settled': bool(d.get('presettled')),
                       'unit': d.get('unit') or screening_unit, 'dispute': d['seq']} for d in disputes]""")
     p.end("End_screening", "排查轮次办结", 4, 1)

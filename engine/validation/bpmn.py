@@ -8,6 +8,7 @@ SpiffWorkflow would raise (or, worse, silently ignore) while building the spec.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from engine.validation.common import (
     ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, MODELER_NS, RESAVE_HINT, ZEEBE_NS, Deployment, Document, c,
@@ -90,6 +91,8 @@ ZEEBE_HINTS = {
     "script": "use a scriptTask with an inline Python script instead",
     "properties": "use camunda:properties (Extension properties) instead",
 }
+RESERVED_IDS = frozenset({"Start", "End", "StartEventSplit", "StartEventJoin"})
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
 PYTHON_FORMATS = frozenset({"python", "python3", "py", "text/x-python"})
 USER_TASK_EXPRESSIONS = ("assignee", "candidateUsers", "candidateGroups", "dueDate", "followUpDate", "priority")
 
@@ -197,6 +200,12 @@ class BpmnChecks:
                 self.check_flow(el, scope)
             if tag not in FLOW_NODES:
                 continue
+            element_id = el.get("id") or ""
+            if element_id in RESERVED_IDS or element_id.endswith(RESERVED_SUFFIXES):
+                # SpiffWorkflow names its own task specs so; an element with such an id is
+                # silently merged with them and the process is built wrong.
+                self.error(el, f"id '{element_id}' of {label(el)} is reserved by the workflow engine",
+                           hint="rename the element's id, e.g. StartEvent_1 or EndEvent_1")
             if el.get("isForCompensation") == "true":
                 self.unsupported(el, "compensation handlers are not supported",
                                  "model the undo steps as ordinary tasks on an error or cancel path")
@@ -358,18 +367,20 @@ class BpmnChecks:
                 self.expression(value, text, kind, f"{kind} of timer {label(el)}", owner=el)
 
     def _check_ref(self, d, el, attr: str, kind: str, required: bool) -> None:
+        # "message intermediate catch event 'x'" for events; a receive task says it itself.
+        who = f"{kind} {label(el)}" if local(el.tag).endswith("Event") else label(el)
         ref = d.get(attr)
         if not ref:
             if required:
-                self.error(d, f"{kind} {label(el)} has no {kind}", owner=el,
+                self.error(d, f"{who} has no {kind}", owner=el,
                            hint=f"choose or create a {kind} for it in the Modeler (the {kind.title()} field)")
             return
         target = self.refs[kind].get(ref)
         if target is None:
-            self.error(d, f"{label(el)} refers to {kind} '{ref}', which is not defined in this file", owner=el,
+            self.error(d, f"{who} refers to {kind} '{ref}', which is not defined in this file", owner=el,
                        hint=f"choose an existing {kind} or create a global {kind} with that id")
         elif kind in ("message", "signal") and not (target.get("name") or "").strip():
-            self.error(target, f"{kind} '{ref}' used by {label(el)} has no name",
+            self.error(target, f"{kind} '{ref}' used by {who} has no name",
                        hint=f"give the {kind} a name; cases are matched by {kind} name")
 
     def check_messageEventDefinition(self, d, el) -> None:
@@ -444,8 +455,12 @@ class BpmnChecks:
             return
         problem = expression_error(text, "script")
         if problem:
-            self.error(script, f"script of {label(el)} is refused: {problem}", owner=el,
-                       hint="scripts may not import modules, use dunder attributes or touch files")
+            # The sandbox counts lines within the script; point at the line in the file.
+            within = re.search(r"\(line (\d+)\)", problem)
+            line = script.sourceline + int(within.group(1)) - 1 if within and script.sourceline else None
+            self.dep.report.add(self.doc.name, f"script of {label(el)} is refused: {problem}", node=script,
+                                line=line, element_id=el.get("id"),
+                                hint="scripts may not import modules, use names starting with _ or touch files")
 
     def check_sendTask(self, el) -> None:
         impl = [a for a in TASK_IMPLEMENTATIONS if el.get(c(a))]

@@ -188,19 +188,3 @@ def expression_error(text: str, kind: str) -> str | None:
     except ScriptError as exc:
         return exc.message
     return "; ".join(problems) or None
-
-
-def dmn_entry_error(text: str, column: str) -> str | None:
-    """Why a DMN input entry (FEEL unary tests) or output entry does not compile, or None."""
-    module = expressions_module()
-    if module is None:
-        return None
-    translate = module.feel_unary_tests if column == "input" else module.feel_to_python
-    try:
-        python = translate(text)
-    except ScriptError as exc:
-        return exc.message
-    if python is None:
-        return None
-    from engine import sandbox
-    return "; ".join(sandbox.check(python, "eval", internal=True)) or None

@@ -5,24 +5,35 @@ import importlib
 import importlib.util
 
 from engine.validation.common import (
-    RESAVE_HINT, Deployment, Document, dmn_entry_error, local, nearest_id, ns, text_of,
+    BPMN_NS, RESAVE_HINT, Deployment, Document, local, nearest_id, ns, text_of,
 )
 
-#: Hit policies SpiffWorkflow's DMN engine evaluates faithfully.  A parser (or
-#: engine.dmn) that implements more declares ``SUPPORTED_HIT_POLICIES``.
+#: Hit policies SpiffWorkflow's own DMN engine evaluates faithfully (when engine.dmn is
+#: not in use).  A parser that implements more may declare ``SUPPORTED_HIT_POLICIES``.
 DEFAULT_HIT_POLICIES = frozenset({"UNIQUE", "FIRST", "ANY", "COLLECT"})
 
 
-def supported_hit_policies(parser) -> frozenset:
-    """The hit policies the deployment's DMN engine evaluates faithfully."""
-    declared = getattr(parser, "SUPPORTED_HIT_POLICIES", None)
-    if declared is None and importlib.util.find_spec("engine.dmn") is not None:
-        declared = getattr(importlib.import_module("engine.dmn"), "SUPPORTED_HIT_POLICIES", None)
-    return frozenset(declared) if declared else DEFAULT_HIT_POLICIES
+def dmn_support(parser):
+    """(engine.dmn if it evaluates this parser's decisions else None, whether every decision of a file counts).
+
+    engine.dmn reads decision tables itself (FEEL cells, all of Camunda's hit policies)
+    when the parser's business rule tasks are its own, and registers every decision of a
+    file when the parser mixes in its ``CamundaDmnParserMixin``; SpiffWorkflow's own
+    parser registers only the first decision of each file.
+    """
+    if importlib.util.find_spec("engine.dmn") is None:
+        return None, False
+    module = importlib.import_module("engine.dmn")
+    mixin = getattr(module, "CamundaDmnParserMixin", None)
+    every_decision = mixin is not None and isinstance(parser, mixin)
+    override = getattr(parser, "OVERRIDE_PARSER_CLASSES", {}).get(f"{{{BPMN_NS}}}businessRuleTask")
+    rule_parser = getattr(module, "CamundaBusinessRuleTaskParser", None)
+    own_tasks = override is not None and rule_parser is not None and issubclass(override[0], rule_parser)
+    return (module if every_decision or own_tasks else None), every_decision
 
 
 def check_dmn(doc: Document, dep: Deployment) -> None:
-    """Report what in a DMN document this engine cannot evaluate (one decision table per file)."""
+    """Report what in a DMN document this engine cannot evaluate, each at its element."""
     namespace = ns(doc.root.tag)
 
     def q(name):
@@ -35,10 +46,18 @@ def check_dmn(doc: Document, dep: Deployment) -> None:
     decisions = doc.root.findall(q("decision"))
     if not decisions:
         error(doc.root, "the DMN file defines no decision", hint="add a decision table in Camunda Modeler")
-    for extra in decisions[1:]:
-        error(extra, f"decision '{extra.get('id')}' is the second decision of this file; this engine reads "
-              "one decision per DMN file", hint="save each decision table in its own .dmn file")
-    policies = supported_hit_policies(dep.parser)
+        return
+    module, every_decision = dmn_support(dep.parser)
+    if not every_decision:
+        for extra in decisions[1:]:
+            error(extra, f"decision '{extra.get('id')}' is the second decision of this file; this engine reads "
+                  "one decision per DMN file", hint="save each decision table in its own .dmn file")
+    if module is not None:
+        # engine.dmn evaluates these tables; its reader knows what it can run.
+        dep.report.extend(module.dmn_problems(doc.root, doc.name))
+        return
+    # SpiffWorkflow's own DMN engine: its parse() checks the cells when the file is added.
+    policies = frozenset(getattr(dep.parser, "SUPPORTED_HIT_POLICIES", None) or DEFAULT_HIT_POLICIES)
     for decision in decisions[:1]:
         table = decision.find(q("decisionTable"))
         if table is None:
@@ -70,19 +89,3 @@ def check_dmn(doc: Document, dep: Deployment) -> None:
                 if len(found) != len(columns):
                     error(rule, f"rule {number} of decision '{decision.get('id')}' has {len(found)} {word} "
                           f"entries for {len(columns)} {word} columns", hint=RESAVE_HINT)
-            for entry in entries[0]:
-                text = text_of(entry.find(q("text")))
-                if text and text != "-":
-                    problem = dmn_entry_error(text, "input")
-                    if problem:
-                        error(entry, f"input entry '{text}' of rule {number} does not compile: {problem}",
-                              hint='write FEEL unary tests such as "a","b" or < 10 or [1..5], or - for any',
-                              owner=rule)
-            for entry in entries[1]:
-                text = text_of(entry.find(q("text")))
-                if not text:
-                    continue
-                problem = dmn_entry_error(text, "output")
-                if problem:
-                    error(entry, f"output entry '{text}' of rule {number} does not compile: {problem}",
-                          hint='write a literal such as "accept", true or 15', owner=rule)

@@ -86,6 +86,12 @@ def _refuse_dtd(text: str, filename: str) -> None:
                            text.count("\n", 0, i) + 1, NOT_XML_HINT)
 
 
+def _size(n: int) -> str:
+    if n >= 1048576:
+        return f"{n / 1048576:.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
+
+
 def _syntax_problem(filename: str, err) -> Problem:
     message = (getattr(err, "message", None) or str(err)).strip()
     if "Excessive depth" in message:
@@ -105,7 +111,7 @@ def safe_parse_xml(data: bytes, filename: str, *, max_bytes: int = MAX_RESOURCE_
     if not data.strip():
         raise _refused(filename, "the file is empty", hint="upload the .bpmn or .dmn file saved by Camunda Modeler")
     if len(data) > max_bytes:
-        raise _refused(filename, f"the file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.1f} MB",
+        raise _refused(filename, f"the file is {_size(len(data))}; the limit is {_size(max_bytes)}",
                        hint="split the model into several files connected by call activities")
     _refuse_dtd(_decode_for_scan(data, filename), filename)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
@@ -113,7 +119,8 @@ def safe_parse_xml(data: bytes, filename: str, *, max_bytes: int = MAX_RESOURCE_
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        errors = [e for e in (exc.error_log or parser.error_log) if e.level_name in ("ERROR", "FATAL")]
+        # The parser's own log: the exception's log may still hold entries of earlier parses.
+        errors = [e for e in parser.error_log if e.level_name in ("ERROR", "FATAL")]
         raise DeployError([_syntax_problem(filename, errors[0] if errors else exc)]) from None
     except (ValueError, etree.LxmlError) as exc:
         raise DeployError([_syntax_problem(filename, exc)]) from None

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.errors import Problem
 from engine.validation.common import RESAVE_HINT, Document, Report, local, ns, q, short_name
+from engine.validation.dmn import dmn_support
 from engine.validation.results import ValidationResult
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,10 @@ def add_to_parser(parser, docs: dict[str, Document], healthy: set[str], report: 
         try:
             if doc.kind == "dmn":
                 parser.add_dmn_xml(doc.root, filename=doc.name)
-                decision_id = doc.root.find(f"{{{ns(doc.root.tag)}}}decision").get("id")
-                parser.dmn_parsers[decision_id].parse()
+                if dmn_support(parser)[0] is None:
+                    # SpiffWorkflow's DMN parser reads the table only when asked; ask now.
+                    decision_id = doc.root.find(f"{{{ns(doc.root.tag)}}}decision").get("id")
+                    parser.dmn_parsers[decision_id].parse()
             else:
                 parser.add_bpmn_xml(executable_part(doc), filename=doc.name)
         except Exception as exc:  # noqa: BLE001 - whatever SpiffWorkflow raises becomes a Problem

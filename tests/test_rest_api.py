@@ -177,6 +177,10 @@ def test_task_filters_sort_and_paging(rest):
                     headers=basic("dengji")).get_json() == []
     assert len(rest.get("/engine-rest/task?dueAfter=2029-12-31T00:00:00.000%2B0800",
                         headers=basic("dengji")).get_json()) == 3
+    # "+0800" sent unencoded arrives as " 0800" and still means China time.
+    assert len(rest.get("/engine-rest/task?dueAfter=2029-12-31T23:59:59.000+0800",
+                        headers=basic("dengji")).get_json()) == 3
+    assert rest.get("/engine-rest/task?dueAfter=tomorrow", headers=basic("dengji")).status_code == 400
     rest.post(f"/engine-rest/task/{everything[0]['id']}/claim", json={}, headers=basic("dengji"))
     assert rest.get("/engine-rest/task/count?candidateGroup=xfj:registrar",
                     headers=basic("dengji")).get_json() == {"count": 2}

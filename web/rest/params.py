@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import request
@@ -36,6 +37,8 @@ def moment(name: str) -> dt.datetime | None:
     raw = request.args.get(name)
     if not raw:
         return None
+    # A client that forgot to encode "+0800" sends " 0800" (a "+" in a query is a space).
+    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)
     try:
         return parse_camunda_date(raw).astimezone(dt.timezone.utc)
     except ValueError:

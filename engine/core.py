@@ -364,7 +364,7 @@ class Engine:
         """Complete a ready user task with variables and run the case to its next wait state."""
         with self.unit_of_work() as s:
             row = self._ready_task(s, task_id, lock=True)
-            case = s.get(Case, row.case_id)
+            case = s.info["locked_case"]
             wf = self._load(s, case)
             t = self._spiff_task(wf, row)
             if t is None or not t.has_state(TaskState.READY):
@@ -490,6 +490,7 @@ class Engine:
                 raise NotFound(f"任务 {task_id!r} 不存在")
             row, case = found
             s.info["touched_cases"].append(case.id)
+            s.info["locked_case"] = case
         else:
             row = self._task(s, task_id)
         if row.state != "ready":

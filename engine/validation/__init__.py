@@ -81,7 +81,8 @@ def validate_resources(resources: list[tuple[str, bytes]], parser, *, max_bytes:
     healthy = {name for name in healthy if not report.errors_in(name)}
     broken_decisions = {d.id for d in result.decisions if d.file not in healthy}
     for summary in result.processes:
-        if summary.executable and summary.file in healthy and not broken_decisions.intersection(summary.decision_refs):
+        if summary.executable and summary.file in healthy and \
+                not broken_decisions.intersection(summary.decision_refs):
             build_specs(parser, summary.id, docs, summary.file, report, result)
 
     result.problems = report.ordered([name for name, _ in resources])
@@ -95,7 +96,8 @@ def _index(docs: dict[str, Document], dep: Deployment, result: ValidationResult)
             namespace = ns(doc.root.tag)
             for decision in doc.root.iterfind(f"{{{namespace}}}decision"):
                 did = decision.get("id")
-                if not did or _duplicate(doc, decision, did, "decision", dep.decisions, dep.preloaded_decision(did), dep):
+                if not did or _duplicate(doc, decision, did, "decision", dep.decisions,
+                                         dep.preloaded_decision(did), dep):
                     continue
                 dep.decisions[did] = (doc, decision)
                 table = decision.find(f"{{{namespace}}}decisionTable")

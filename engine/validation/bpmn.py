@@ -120,29 +120,36 @@ class BpmnChecks:
 
     # -- reporting
     def error(self, node, message: str, hint: str | None = None, owner=None, severity: str = "error"):
+        """Record a problem at ``node``, named by the id of ``owner`` (default: the node)."""
         owner = owner if owner is not None else node
         self.dep.report.add(self.doc.name, message, node=node, element_id=nearest_id(owner), hint=hint,
                             severity=severity)
 
     def unsupported(self, el, message: str, hint: str):
+        """Record that the element is something this engine cannot run; skip its extensions."""
         self.flagged.add(el.get("id"))
         self.error(el, message, hint)
 
     def c8(self, hint: str) -> str:
+        """The hint, plus a note when the file was made for Camunda 8."""
         if self.camunda8:
             return hint + " (this file was made for Camunda 8; this engine runs Camunda Platform 7 models)"
         return hint
 
     def expression(self, node, text: str, kind: str, what: str, owner=None):
+        """Report an expression engine.expressions cannot compile as ``kind``."""
         problem = expression_error(text, kind)
         if problem:
             shown = what if text in problem else f"{what} '{text}'"
-            self.error(node, f"{shown} does not compile: {problem}",
-                       hint="write ${...} as in Camunda (e.g. ${accepted}, ${category == '申诉求决'}) "
-                            "or a plain Python expression", owner=owner)
+            hint = ("write ${...} as in Camunda 7 (e.g. ${accepted}, ${category == '申诉求决'}) "
+                    "or a plain Python expression")
+            if text.lstrip().startswith("="):
+                hint = "'=' starts a Camunda 8 FEEL expression; " + hint
+            self.error(node, f"{shown} does not compile: {problem}", hint=hint, owner=owner)
 
     # -- entry point
     def run(self) -> None:
+        """Check every process of the document (references in all, the rest in executable ones)."""
         for kind, els in self.refs.items():
             for el in self.doc.find(kind):
                 if not el.get("id"):
@@ -160,6 +167,7 @@ class BpmnChecks:
 
     # -- structure (every process, executable or not)
     def check_references(self, scope) -> None:
+        """Sequence flows must connect flow nodes of their own (sub-)process."""
         nodes = {el.get("id") for el in scope if ns(el.tag) == BPMN_NS and local(el.tag) in FLOW_NODES}
         for flow in scope.iterfind(q("sequenceFlow")):
             for attr in ("sourceRef", "targetRef"):
@@ -179,6 +187,7 @@ class BpmnChecks:
 
     # -- what this engine can run
     def check_process(self, process) -> None:
+        """Everything this engine needs of an executable process."""
         if process.find(q("startEvent")) is None:
             self.error(process, f"executable process '{process.get('id')}' has no start event",
                        hint='add a start event, or set isExecutable="false" if the process is only a diagram')
@@ -186,6 +195,7 @@ class BpmnChecks:
         self.check_extensions(process)
 
     def check_scope(self, scope) -> None:
+        """Check each element of a process or sub-process, then its sub-processes."""
         outgoing: dict[str, list] = {}
         for flow in scope.iterfind(q("sequenceFlow")):
             outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
@@ -222,6 +232,7 @@ class BpmnChecks:
                 self.check_scope(el)
 
     def check_outgoing(self, el, tag: str, flows: list) -> None:
+        """Gateway conditions and defaults; conditions and splits the engine would ignore."""
         if tag in ("exclusiveGateway", "inclusiveGateway"):
             ids = [f.get("id") for f in flows]
             default = el.get("default")
@@ -249,6 +260,7 @@ class BpmnChecks:
                        "implicitly", hint="add a parallel gateway after it (or an exclusive gateway with conditions)")
 
     def check_flow(self, flow, scope) -> None:
+        """The condition of a flow leaving an exclusive or inclusive gateway."""
         cond = flow.find(q("conditionExpression"))
         if cond is None:
             return
@@ -263,12 +275,14 @@ class BpmnChecks:
                        owner=flow)
         elif language and language.lower() not in PYTHON_FORMATS:
             self.error(cond, f"condition of {label(flow)} is written in language '{language}'; only "
-                       "${...} expressions and Python are supported", hint="write the condition as ${...} or a Python expression",
+                       "${...} expressions and Python are supported",
+                       hint="write the condition as ${...} or a Python expression",
                        owner=flow)
         else:
             self.expression(cond, text, "condition", f"condition of {label(flow)}", owner=flow)
 
     def check_loops(self, el) -> None:
+        """Multi-instance and standard loop characteristics."""
         mi = el.find(q("multiInstanceLoopCharacteristics"))
         if mi is not None:
             cardinality = text_of(mi.find(q("loopCardinality")))
@@ -299,6 +313,7 @@ class BpmnChecks:
                                 f"loop condition of {label(el)}", owner=el)
 
     def check_data_associations(self, el) -> None:
+        """Data associations SpiffWorkflow can resolve (data object references only)."""
         for direction, ref_tag in (("dataInputAssociation", "sourceRef"), ("dataOutputAssociation", "targetRef")):
             for assoc in el.iterfind(q(direction)):
                 for extra in ("transformation", "assignment"):
@@ -312,7 +327,8 @@ class BpmnChecks:
                         what = "nothing" if target is None else f"a <{short_name(target.tag)}>"
                         self.error(ref, f"{direction} of {label(el)} refers to '{text_of(ref)}', which is {what}; "
                                    "this engine passes data to and from tasks only through data object references",
-                                   hint="connect the task to a data object (reference) shape, or remove the association",
+                                   hint="connect the task to a data object (reference) shape, or remove the "
+                                        "association",
                                    owner=el)
                     elif local(target.tag) == "dataObjectReference" and \
                             target.get("dataObjectRef") not in self.doc.ids:
@@ -321,6 +337,7 @@ class BpmnChecks:
 
     # -- events
     def check_event(self, el, tag: str, activities: set) -> None:
+        """Event definitions this event type supports, boundary hosts, event sub-process triggers."""
         definitions = [d for d in el if ns(d.tag) == BPMN_NS and local(d.tag) in EVENT_DEFINITIONS]
         supported = SUPPORTED_EVENT_DEFINITIONS.get(tag, set())
         for d in definitions:
@@ -352,6 +369,7 @@ class BpmnChecks:
                        hint="make it a timer, message, signal or conditional start event")
 
     def check_timerEventDefinition(self, d, el) -> None:
+        """A timer needs a date, duration or cycle that compiles."""
         values = [c for c in d if local(c.tag) in ("timeDate", "timeDuration", "timeCycle")]
         if not values:
             self.error(d, f"timer {label(el)} has no time", owner=el,
@@ -384,18 +402,23 @@ class BpmnChecks:
                        hint=f"give the {kind} a name; cases are matched by {kind} name")
 
     def check_messageEventDefinition(self, d, el) -> None:
+        """A message event needs a defined, named message."""
         self._check_ref(d, el, "messageRef", "message", required=True)
 
     def check_signalEventDefinition(self, d, el) -> None:
+        """A signal event needs a defined, named signal."""
         self._check_ref(d, el, "signalRef", "signal", required=True)
 
     def check_errorEventDefinition(self, d, el) -> None:
+        """An error reference, when given, must be defined."""
         self._check_ref(d, el, "errorRef", "error", required=False)
 
     def check_escalationEventDefinition(self, d, el) -> None:
+        """An escalation reference, when given, must be defined."""
         self._check_ref(d, el, "escalationRef", "escalation", required=False)
 
     def check_conditionalEventDefinition(self, d, el) -> None:
+        """A conditional event needs a condition that compiles."""
         condition = text_of(d.find(q("condition")))
         if not condition:
             self.error(d, f"conditional {label(el)} has no condition", owner=el,
@@ -406,6 +429,7 @@ class BpmnChecks:
 
     # -- tasks
     def check_userTask(self, el) -> None:
+        """Assignment, due date and priority expressions; resource roles the engine ignores."""
         for role in ("potentialOwner", "humanPerformer", "performer"):
             node = el.find(q(role))
             if node is not None:
@@ -430,6 +454,7 @@ class BpmnChecks:
                            hint="give every form field an ID; it becomes the variable name")
 
     def check_scriptTask(self, el) -> None:
+        """An inline Python script that compiles and that the sandbox accepts."""
         fmt = (el.get("scriptFormat") or "").strip()
         script = el.find(q("script"))
         if el.get(c("resource")):
@@ -463,6 +488,7 @@ class BpmnChecks:
                                 hint="scripts may not import modules, use names starting with _ or touch files")
 
     def check_sendTask(self, el) -> None:
+        """A send task must send a message; Java and external implementations cannot run."""
         impl = [a for a in TASK_IMPLEMENTATIONS if el.get(c(a))]
         if impl:
             what = "an external task" if el.get(c("type")) == "external" else f"camunda:{impl[0]}"
@@ -478,9 +504,11 @@ class BpmnChecks:
             self._check_ref(el, el, "messageRef", "message", required=True)
 
     def check_receiveTask(self, el) -> None:
+        """A receive task waits for a defined, named message."""
         self._check_ref(el, el, "messageRef", "message", required=True)
 
     def check_businessRuleTask(self, el) -> None:
+        """A DMN decision reference that resolves in this deployment."""
         impl = [a for a in ("class", "delegateExpression", "expression") if el.get(c(a))]
         if impl or el.get(c("type")) == "external":
             self.unsupported(el, f"{label(el)} is implemented by camunda:{impl[0] if impl else 'type'}; only "
@@ -511,6 +539,7 @@ class BpmnChecks:
                        hint="deploy the .dmn file with it, or correct the Decision reference to a decision id")
 
     def check_callActivity(self, el) -> None:
+        """A called process that is executable, in this deployment or resolvable later."""
         called = (el.get("calledElement") or "").strip()
         if el.get(c("caseRef")):
             self.unsupported(el, f"{label(el)} calls a CMMN case; CMMN is not supported", "call a BPMN process")
@@ -543,6 +572,7 @@ class BpmnChecks:
                 self.dep.report.extend([ref.problem()])
 
     def check_subprocess(self, el, tag: str) -> None:
+        """Start and end events an embedded (or ad-hoc) sub-process needs."""
         starts = el.findall(q("startEvent"))
         if tag == "adHocSubProcess":
             if el.get("ordering") == "Sequential":
@@ -560,6 +590,7 @@ class BpmnChecks:
 
     # -- extension elements and attributes
     def check_extensions(self, process) -> None:
+        """Camunda 8, Activiti and Camunda 7 extensions this engine would silently ignore."""
         for el in process.iter():
             if not isinstance(el.tag, str):
                 continue

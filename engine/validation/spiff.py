@@ -147,8 +147,7 @@ def _check_forms(spec, doc: Document | None, report: Report) -> None:
             if task is not None and note.field_id:
                 field = next((f for f in task.iter(f"{{*}}formField") if f.get("id") == note.field_id), None)
             where = field if field is not None else task
-            report.add(doc.name, f"form field '{note.field_id}' of user task '{task_spec.bpmn_name or task_spec.bpmn_id}': "
-                       f"{note.message}" if note.field_id else
-                       f"form of user task '{task_spec.bpmn_name or task_spec.bpmn_id}': {note.message}",
-                       node=where, element_id=task_spec.bpmn_id,
-                       hint="correct the form field in the Forms tab of the Modeler")
+            task_name = task_spec.bpmn_name or task_spec.bpmn_id
+            subject = f"form field '{note.field_id}'" if note.field_id else "form"
+            report.add(doc.name, f"{subject} of user task '{task_name}': {note.message}", node=where,
+                       element_id=task_spec.bpmn_id, hint="correct the form field in the Forms tab of the Modeler")

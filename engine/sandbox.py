@@ -536,6 +536,8 @@ class Sandbox:
             ns.update(external)
         if context:
             ns.update(context)
+            # a variable called __builtins__ (say from a submitted form) must not replace them
+            ns["__builtins__"] = self._base["__builtins__"]
         return ns
 
     def _budget(self):
@@ -617,7 +619,10 @@ class Sandbox:
             if key in self._helper_names and not (key in context and context[key] is value):
                 raise ScriptError(f"the script assigns '{key}', the name of a helper function; "
                                   f"use another variable name")
-            problem = _storable_problem(value, key)
+            unchanged = key in context and context[key] is value
+            # what the script did not create or rebind is checked only if it can have been
+            # mutated in place, so an odd value from elsewhere does not fail every script
+            problem = None if unchanged and not isinstance(value, (list, dict)) else _storable_problem(value, key)
             if problem:
                 raise ScriptError(f"variable {problem}")
             result[key] = value

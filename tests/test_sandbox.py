@@ -269,3 +269,13 @@ def test_straight_line_expressions_need_no_step_budget():
     assert compile_source("a and b or c", "eval").bounded is False
     assert compile_source("[x for x in a]", "eval").bounded is True
     assert compile_source("while a:\n    pass", "exec").bounded is True
+
+
+def test_variable_named_builtins_cannot_replace_the_builtins(box):
+    assert box.evaluate("len('ab')", {"__builtins__": {"len": "not a function"}}) == 2
+
+
+def test_script_mutating_a_list_into_something_unstorable_is_refused(box):
+    with pytest.raises(ScriptError) as caught:
+        box.execute("notices.append({'to': {'a'}})", {"notices": []})
+    assert caught.value.message.startswith("variable 'notices[0]['to']' holds a set")

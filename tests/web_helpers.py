@@ -6,6 +6,7 @@ Import the fixtures a test module needs::
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,15 +32,32 @@ PEOPLE: dict[str, tuple[str, str, list[str]]] = {
 }
 
 
+@functools.cache
+def _password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)
+
+
 def create_people(engine, names=None) -> dict[str, object]:
-    """Create the demo users (all with PASSWORD); returns username -> UserInfo."""
-    from engine.accounts import create_user
+    """Create the demo users (all with PASSWORD); returns username -> UserInfo.
+
+    The first goes through ``create_user``; the rest reuse its hash, because hashing
+    with scrypt eleven times per test would dominate the suite's time.
+    """
+    from engine.accounts import create_user, to_info
+    from persistence.accounts import add_user
 
     out = {}
     with engine.unit_of_work() as s:
         for username in names or PEOPLE:
             display, unit, roles = PEOPLE[username]
-            out[username] = create_user(s, username, PASSWORD, display, unit, roles)
+            if not out:
+                out[username] = create_user(s, username, PASSWORD, display, unit, roles)
+                continue
+            row = add_user(s, username=username, display_name=display, password_hash=_password_hash(),
+                           unit_code=unit, roles=roles, active=True, failed_logins=0)
+            out[username] = to_info(row)
     return out
 
 

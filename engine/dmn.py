@@ -18,6 +18,7 @@ The lead's parser registers ``PARSER_OVERRIDES``; the serializer adds ``SERIALIZ
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from lxml import etree
@@ -158,9 +159,11 @@ def _coerce(value: Any, type_ref: str | None, what: str) -> Any:
             if value.strip().lower() not in ("true", "false"):
                 raise ValueError(value)
             return value.strip().lower() == "true"
+        if kind in ("date", "datetime", "date and time") and isinstance(value, (str, date)):
+            return sandbox.to_datetime(value)
         if kind == "string" and isinstance(value, (int, float)):
             return str(value).lower() if isinstance(value, bool) else str(value)
-    except ValueError:
+    except (ValueError, ScriptError):
         raise DecisionError(f"{what}: cannot read {value!r} as {type_ref}") from None
     return value
 

@@ -268,8 +268,34 @@ def _prefix_position(previous: _Token | None) -> bool:
     return False
 
 
+_FEEL_FUNCTIONS = {("date", "and", "time"): "datetime", ("date",): "date", ("duration",): "duration"}
+
+
+def _feel_functions(tokens: list[_Token]) -> list[_Token]:
+    """FEEL's ``date(...)``, ``date and time(...)`` and ``duration(...)`` as sandbox helpers."""
+    out: list[_Token] = []
+    i = 0
+    while i < len(tokens):
+        for words, helper in _FEEL_FUNCTIONS.items():
+            end = i + len(words)
+            if end < len(tokens) and _is_op(tokens[end], "(") and all(
+                    tokens[i + k].kind == "name" and tokens[i + k].value == w for k, w in enumerate(words)):
+                out.append(_Token("internal", sandbox.INTERNAL_PREFIX + helper, tokens[i].pos))
+                i = end
+                break
+        else:
+            if tokens[i].kind == "name" and tokens[i].value == "time" and i + 1 < len(tokens) \
+                    and _is_op(tokens[i + 1], "("):
+                raise ExpressionError("FEEL time(...) is not supported; use date and time(...)")
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def _map_tokens(tokens: list[_Token], dialect: str) -> list[_Token]:
     """Replace the dialect's operators and words by Python ones (markers for unary ops)."""
+    if dialect == "feel":
+        tokens = _feel_functions(tokens)
     out: list[_Token] = []
     words = _JUEL_WORDS if dialect == "juel" else _FEEL_WORDS
     for index, tok in enumerate(tokens):

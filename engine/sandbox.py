@@ -449,6 +449,34 @@ def text(value) -> str:
     return str(value)
 
 
+# China has kept UTC+8 without daylight saving since 1991; a date or time written
+# without an offset in a DMN table means the county's local time.
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def to_datetime(value) -> datetime:
+    """An aware datetime from ISO text, a date or a datetime (no offset: China time)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        raise ScriptError(f"{value!r} is not a date or date-time")
+    return value if value.tzinfo else value.replace(tzinfo=CHINA)
+
+
+def to_duration(text: str) -> timedelta:
+    """FEEL duration("P1DT2H") as a timedelta (days and times; months and years vary in length)."""
+    match = re.fullmatch(r"(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?",
+                         text.strip())
+    if not match or text.strip() in ("P", "-P") or text.strip().endswith("T"):
+        raise ScriptError(f"{text!r} is not a day-time duration like P1D or PT2H")
+    sign, weeks, days, hours, minutes, seconds = match.groups()
+    span = timedelta(weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
+                     minutes=int(minutes or 0), seconds=float(seconds or 0))
+    return -span if sign else span
+
+
 SAFE_BUILTINS: dict[str, object] = {
     name: getattr(builtins, name)
     for name in (
@@ -526,6 +554,9 @@ class Sandbox:
         base[INTERNAL_PREFIX + "empty"] = empty
         base[INTERNAL_PREFIX + "attr"] = attribute
         base[INTERNAL_PREFIX + "text"] = text
+        base[INTERNAL_PREFIX + "date"] = to_datetime
+        base[INTERNAL_PREFIX + "datetime"] = to_datetime
+        base[INTERNAL_PREFIX + "duration"] = to_duration
         self._base = base
         self._helper_names = frozenset(k for k in base if k != "__builtins__")
 

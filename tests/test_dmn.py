@@ -76,6 +76,18 @@ def test_feel_input_entry_matches_like_camunda(entry, value, matches):
     assert bool(box.run(compile_input_entry(entry), ns)) is matches, python
 
 
+@pytest.mark.parametrize(("entry", "received", "matches"), [
+    ('< date and time("2026-05-01T00:00:00")', "2026-04-30T23:59:00+08:00", True),
+    ('< date and time("2026-05-01T00:00:00")', "2026-04-30T16:00:00Z", False),  # 00:00 in China
+    ('[date("2026-01-01")..date("2026-12-31")]', "2026-03-02", True),
+    ('[date("2026-01-01")..date("2026-12-31")]', "2027-01-02T08:00:00+08:00", False),
+])
+def test_feel_date_entry_compares_dates_of_a_date_typed_input(entry, received, matches):
+    box = Sandbox()
+    ns = box.namespace({"cellInput": dmn._coerce(received, "date", "received")})
+    assert bool(box.run(compile_input_entry(entry), ns)) is matches
+
+
 # --------------------------------------------------------------------------- hit policies
 
 @pytest.mark.parametrize(("data", "unit"), [

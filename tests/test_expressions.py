@@ -104,6 +104,10 @@ def test_plain_python_expression_passes_through_unchanged():
     assert translate("len(files) > 0").internal is False
 
 
+def test_feel_output_may_compute_a_duration():
+    assert run('duration("P1DT2H")', kind="dmn_output") == timedelta(days=1, hours=2)
+
+
 def test_juel_operators_without_braces_are_understood_when_not_python():
     assert translate("accepted && !rejected").python == "accepted and (not rejected)"
 

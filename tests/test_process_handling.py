@@ -255,3 +255,18 @@ def test_handling_warning_and_escalation_are_recorded_as_notices(deployed_engine
         case.complete("Task_investigate", INVESTIGATED)
         assert case.variables["investigation_findings"] == INVESTIGATED["investigation_findings"]
         assert case.notice_kinds() == ["风险提醒函", "逾期督办提请"]
+
+
+@pytest.mark.xfail(strict=True, reason="SpiffWorkflow's _EndJoin DeepMerges the data of every ended branch into "
+                   "the last one in place: the warning branch's notices list overwrites the main path's later "
+                   "notice dicts index by index (shared objects), corrupting them at the end (reported to the lead)")
+def test_a_warned_case_keeps_every_notice_when_it_ends(deployed_engine):
+    with clock_at(START) as tm:
+        case = _start(deployed_engine)
+        fire(deployed_engine, tm, iso_warn(case.variables["clock_handling"], 7) + dt.timedelta(seconds=1))
+        _investigate(case, try_mediation=True)
+        case.complete("Task_mediate", {"mediation_result": "agreement", "mediation_summary": "达成调解协议"})
+        case.complete("Task_filing", {"filing_summary": "调解结案"})
+        assert case.info.status == "completed"
+        assert case.notice_kinds() == ["风险提醒函", "调解协议书", "备案报告"]
+        assert case.notices()[-1]["to"] == "province-xfj"

@@ -119,6 +119,7 @@ try_mediation = False
 hold_hearing = False
 request_extension = False
 mediation_settled = False
+agreement_no = ''
 termination_reason = None
 review_received_at = None
 recheck_received_at = None""", doc="第三十四条：自受理之日起六十日内办结；期限由业务日历计算。")
@@ -145,7 +146,7 @@ recheck_received_at = None""", doc="第三十四条：自受理之日起六十�
     inv.user("Task_mediate", "组织调解", 4, 1, groups=hgroup, due=hdue, form=[
         F("mediation_result", "调解结果", "enum", values=[
             ("agreement", "达成调解（和解）协议"), ("no_agreement", "未达成协议")]),
-        F("agreement_type", "协议类型", "enum", required=False, values=[
+        F("agreement_type", "协议类型", "enum", required=False, default="mediation", values=[
             ("mediation", "调解协议书"), ("settlement", "和解协议书")]),
         F("agreement_no", "协议编号", required=False, constraints={"maxlength": 64}),
         F("mediation_summary", "调解情况", constraints={"maxlength": 4000}),
@@ -544,7 +545,7 @@ clock_supervision_answer = clock_start('supervision_answer')
     ])
     p.xor("Gw_answer_accepted", "答复合格？", 12, 1)
     p.script("Script_supervision_closed", "督办办结", 13, 1, code="supervision_closed = True\n" + notice(
-        "supervision_closed", q("督办事项办结通知"), "target_unit", "'case': target_case_id"))
+        q("督办办结通知"), q("督办事项办结通知"), "target_unit", "'case': target_case_id"))
     p.end("End_supervision_closed", "督办办结", 14, 1)
     p.script("Script_answer_rejected", "记录督办不力", 12, 2,
              code="supervision_failures = supervision_failures + 1")
@@ -615,7 +616,8 @@ def screening() -> Process:
     p.start("Start_screening", "启动排查轮次", 0, 1)
     p.script("Script_screening_start", "登记排查清单", 1, 1, code=INIT_NOTICES + """
 disputes = [dict(d, seq=i + 1, presettled=None) for i, d in enumerate(disputes)]
-disputes_found = len(disputes)""")
+disputes_found = len(disputes)
+agreement_no = ''""")
     sub = p.sub("Sub_dispute", "逐件调处（司法+信访）", 2, 1,
                 loop={"collection": "disputes", "element": "dispute"},
                 doc="每项矛盾纠纷一个实例；实例结束时 dispute 写回 disputes。")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -672,6 +673,13 @@ class DecisionParser:
         self.decision.decisionTables.append(table)
 
 
+@lru_cache(maxsize=8)
+def _schema_validator(path: str):
+    """One validator per XSD: loading the DMN schema takes longer than validating a file."""
+    from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+    return BpmnValidator(path)
+
+
 class CamundaDmnParserMixin:
     """Mix into a BpmnDmnParser (e.g. ``class P(CamundaDmnParserMixin, CamundaParser)``).
 
@@ -685,8 +693,7 @@ class CamundaDmnParserMixin:
             raise _validation_error("not a DMN 1.1-1.3 document", node, filename)
         schema = getattr(self, "dmn_schemas", {}).get(etree.QName(node).namespace)
         if getattr(self, "validator", None) and schema is not None:
-            from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-            BpmnValidator(schema).validate(node, filename)
+            _schema_validator(schema).validate(node, filename)
         for element in decision_elements(node):
             did = element.get("id")
             if did in self.dmn_parsers:

@@ -420,3 +420,21 @@ def test_parser_mixin_refuses_a_broken_table_when_the_file_is_added():
         MixinParser().add_dmn_str(xml, "units.dmn")
     assert "input entry '[100..' of rule 3" in str(caught.value)
     assert caught.value.line_number == 42
+
+
+class ValidatingMixinParser(CamundaDmnParserMixin, ExtendedCamundaParser):
+    """The mixin parser with SpiffWorkflow's schema validation switched on."""
+
+    def __init__(self):
+        from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+        super().__init__(validator=BpmnValidator())
+
+
+def test_parser_mixin_validates_modeler_files_against_the_schema():
+    parser = ValidatingMixinParser()
+    parser.add_dmn_str((FIXTURES / "route.dmn").read_bytes(), "route.dmn")
+    broken = (FIXTURES / "hearing.dmn").read_bytes().replace(b"<inputEntry ", b"<inputEntryX ", 1) \
+        .replace(b"</inputEntry>", b"</inputEntryX>", 1)
+    with pytest.raises(ValidationException):
+        parser.add_dmn_str(broken, "hearing.dmn")
+    assert sorted(parser.dmn_parsers) == ["route"]

@@ -246,7 +246,6 @@ _NOT, _EMPTY = "~", "+"
 _JUEL_WORDS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=",
                "div": "/", "mod": "%", "null": "None", "true": "True", "false": "False"}
 _FEEL_WORDS = {"null": "None", "true": "True", "false": "False"}
-_VALUE_END = ("str", "num", "name")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _KEYWORDS_BEFORE_OPERAND = {"and", "or", "not", "in", "is", "if", "else", "then", "return",
                             "lambda", "yield", "for"} | set(_JUEL_WORDS) - {"null", "true", "false"}
@@ -470,6 +469,10 @@ class _MarkerTransformer(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node):
+        func = node.func
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id == "execution" and func.attr == "getVariable"):
+            return self._get_variable(node)
         # a method call keeps its attribute form; only its receiver and arguments change
         if isinstance(node.func, ast.Attribute):
             node.func.value = self.visit(node.func.value)
@@ -477,6 +480,19 @@ class _MarkerTransformer(ast.NodeTransformer):
             node.keywords = [self.visit(k) for k in node.keywords]
             return node
         return self.generic_visit(node)
+
+    @staticmethod
+    def _get_variable(node):
+        """Camunda's ``execution.getVariable('x')``: the variable, or null when it is not set."""
+        args = node.args
+        if len(args) != 1 or node.keywords or not isinstance(args[0], ast.Constant) \
+                or not isinstance(args[0].value, str) or not args[0].value.isidentifier() \
+                or args[0].value.startswith("_"):
+            raise ExpressionError("execution.getVariable needs one variable name in quotes")
+        lookup = ast.Call(func=ast.Name(id=sandbox.INTERNAL_PREFIX + "globals", ctx=ast.Load()),
+                          args=[], keywords=[])
+        return ast.Call(func=ast.Attribute(value=lookup, attr="get", ctx=ast.Load()),
+                        args=[args[0]], keywords=[])
 
     def visit_Attribute(self, node):
         self.generic_visit(node)

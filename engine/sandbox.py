@@ -557,6 +557,8 @@ class Sandbox:
         base[INTERNAL_PREFIX + "date"] = to_datetime
         base[INTERNAL_PREFIX + "datetime"] = to_datetime
         base[INTERNAL_PREFIX + "duration"] = to_duration
+        # only translated JUEL calls it, as `_sb_globals().get('name')` with a plain name
+        base[INTERNAL_PREFIX + "globals"] = globals
         self._base = base
         self._helper_names = frozenset(k for k in base if k != "__builtins__")
 

@@ -94,6 +94,13 @@ def test_juel_expression_evaluates_as_camunda_would(text, data, expected):
     assert run(text, data) == expected
 
 
+def test_execution_get_variable_reads_a_variable_or_null():
+    assert run("${execution.getVariable('accepted')}", {"accepted": True}) is True
+    assert run("${execution.getVariable('reviewed') == null}", {}) is True
+    assert check_expression("${execution.getVariable(name)}") == [
+        "execution.getVariable needs one variable name in quotes in '${execution.getVariable(name)}'"]
+
+
 def test_hash_brace_is_the_same_as_dollar_brace():
     assert translate("#{a && b}").python == translate("${a && b}").python == "a and b"
 

@@ -144,3 +144,27 @@ def csrf_token_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def deploy_mini(engine) -> None:
+    """Deploy the small test process ``web_mini`` (one form task, one notice, one more task)."""
+    engine.deploy([("web_mini.bpmn", (FIXTURES / "web_mini.bpmn").read_bytes())], name="web tests")
+
+
+def start_mini(engine, handling_unit: str = "zjj", due_at: str = "2099-12-31T23:59:59+08:00", **extra):
+    """Start a ``web_mini`` case whose first task goes to ``handling_unit``'s handlers."""
+    variables = {
+        "handling_unit": handling_unit, "due_at": due_at, "notices": [], "case_no": "XF-MINI",
+        "petitioner_name": "张三", "petitioner_id_number": "372925198001011234",
+        "category": "申诉求决", "domain": "城乡建设", "request": "请求办理房产证", "facts": "购房多年未办证。",
+    }
+    variables.update(extra)
+    return engine.start_case(process_key="web_mini", business_key=variables["case_no"], variables=variables,
+                             actor="reg")
+
+
+@pytest.fixture
+def mini(ui_engine):
+    """``mini(**variables)`` starts a web_mini case; the process is deployed once per test."""
+    deploy_mini(ui_engine)
+    return lambda **kw: start_mini(ui_engine, **kw)

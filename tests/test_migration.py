@@ -147,3 +147,25 @@ def test_caseworkers_cannot_open_or_migrate_definitions(client, ui_versions):
     assert client.get("/definitions/").status_code == 403
     assert client.post(f"/definitions/version/{v2.id}/migrate", data={"from": v1.id}).status_code == 403
     assert engine.get_case(waiting).definition_id == v1.id
+
+
+def test_a_case_inside_an_embedded_subprocess_moves_and_continues_on_the_new_path(sqlite_engine):
+    engine = sqlite_engine
+
+    def deploy_nested(fixture):
+        info = engine.deploy([("nested.bpmn", fixture_bytes(fixture))], deployed_by="sheji")
+        return info.definitions[0]
+
+    v1 = deploy_nested("nested_v1.bpmn")
+    case = engine.start_case(definition_id=v1.id, actor="dengji")
+    v2 = deploy_nested("nested_v2.bpmn")  # the task after the subprocess is now 'after2'
+    diff = migration.version_diff(engine, v2.id)
+    assert ([c.id for c in diff.added], [c.id for c in diff.removed]) == (["after2"], ["after"])
+
+    report = migration.migrate_cases(engine, v1.id, v2.id, actor="sheji")
+    assert [c.current for c in report.migrated] == [["sub", "inner"]]
+    assert ready_task(engine, case.id).name == "Inner v2"
+    complete(engine, case.id)
+    assert ready_task(engine, case.id).activity_id == "after2"
+    complete(engine, case.id)
+    assert engine.get_case(case.id).status == "completed"

@@ -843,3 +843,57 @@ def test_spiffworkflows_own_dmn_parser_refusal_is_located_at_the_cell():
     [problem] = dmn_problems(data, CamundaParser())
     assert problem.message.startswith("Malformed Output Expression '6 +'.")
     assert (problem.element_id, problem.line) == ("LiteralExpression_1", line_of(data, 'id="LiteralExpression_1"'))
+
+
+# --------------------------------------------------------------------------- never a traceback
+
+def test_process_without_an_id_is_refused():
+    data = bpmn(SIMPLE).replace(b'<bpmn:process id="p" ', b"<bpmn:process ")
+    problem = validate(("n.bpmn", data)).problems[0]
+    assert (problem.message, problem.line) == ("a process has no id", line_of(data, "<bpmn:process"))
+
+
+class _RaisingParser(XinfangParser):
+    """A parser that fails the way a buggy extension or SpiffWorkflow itself might."""
+
+    def __init__(self, on: str, error: Exception):
+        super().__init__()
+        self.on, self.error = on, error
+
+    def add_bpmn_xml(self, bpmn, filename=None):
+        if self.on == "add":
+            raise self.error
+        return super().add_bpmn_xml(bpmn, filename)
+
+    def get_spec(self, process_id, required=True):
+        if self.on == "build":
+            raise self.error
+        return super().get_spec(process_id, required)
+
+
+@pytest.mark.parametrize("on,error,line_needle,element_id,message", [
+    ("add", KeyError("{http://camunda.org/schema/1.0/bpmn}decisionRef"), "<bpmn:definitions", "Defs",
+     "required attribute camunda:decisionRef is missing"),
+    ("build", TypeError("unhashable type: 'list'"), '<bpmn:process id="p"', "p", "TypeError: unhashable type: 'list'"),
+    ("build", AttributeError("'NoneType' object has no attribute 'get'"), '<bpmn:process id="p"', "p",
+     "AttributeError: 'NoneType' object has no attribute 'get'"),
+])
+def test_any_exception_of_the_parser_becomes_a_located_problem(on, error, line_needle, element_id, message):
+    data = bpmn(SIMPLE)
+    result = validate_resources([("a.bpmn", data)], _RaisingParser(on, error))
+    [problem] = result.problems
+    assert (problem.file, problem.line, problem.element_id, problem.message) == \
+        ("a.bpmn", line_of(data, line_needle), element_id, message)
+    assert result.specs == {}
+
+
+def test_truncated_modeler_files_never_raise_and_never_pass():
+    names = ["modeler_intake.bpmn", "modeler_notify.bpmn", "modeler_route.dmn"]
+    whole = {n: (FIXTURES / n).read_bytes() for n in names}
+    for name, data in whole.items():
+        for cut in range(0, len(data), max(1, len(data) // 40)):
+            resources = [(n, data[:cut] if n == name else d) for n, d in whole.items()]
+            result = validate_resources(resources, XinfangParser())
+            assert all(p.file in whole and p.message for p in result.problems)
+            if cut < len(data.rstrip()):
+                assert not result.ok, (name, cut)

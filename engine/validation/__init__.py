@@ -96,7 +96,11 @@ def _index(docs: dict[str, Document], dep: Deployment, result: ValidationResult)
             namespace = ns(doc.root.tag)
             for decision in doc.root.iterfind(f"{{{namespace}}}decision"):
                 did = decision.get("id")
-                if not did or _duplicate(doc, decision, did, "decision", dep.decisions,
+                if not did:
+                    dep.report.add(doc.name, "a decision has no id", node=decision,
+                                   hint="give the decision an id; business rule tasks refer to it")
+                    continue
+                if _duplicate(doc, decision, did, "decision", dep.decisions,
                                          dep.preloaded_decision(did), dep):
                     continue
                 dep.decisions[did] = (doc, decision)
@@ -107,7 +111,11 @@ def _index(docs: dict[str, Document], dep: Deployment, result: ValidationResult)
             continue
         for process in doc.find("process"):
             pid = process.get("id")
-            if not pid or _duplicate(doc, process, pid, "process", dep.processes, dep.preloaded_process(pid), dep):
+            if not pid:
+                dep.report.add(doc.name, "a process has no id", node=process,
+                               hint="give the process an id; it is the key cases are started by")
+                continue
+            if _duplicate(doc, process, pid, "process", dep.processes, dep.preloaded_process(pid), dep):
                 continue
             executable = process.get("isExecutable", "true") == "true"  # SpiffWorkflow's reading
             dep.processes[pid] = (doc, process, executable)

@@ -150,7 +150,7 @@ class BpmnChecks:
     # -- entry point
     def run(self) -> None:
         """Check every process of the document (references in all, the rest in executable ones)."""
-        for kind, els in self.refs.items():
+        for kind in self.refs:
             for el in self.doc.find(kind):
                 if not el.get("id"):
                     self.error(el, f"<bpmn:{kind}> has no id", hint=RESAVE_HINT)
@@ -207,7 +207,7 @@ class BpmnChecks:
             if tag in UNSUPPORTED_ELEMENTS:
                 self.unsupported(el, *UNSUPPORTED_ELEMENTS[tag])
             if tag == "sequenceFlow":
-                self.check_flow(el, scope)
+                self.check_flow(el)
             if tag not in FLOW_NODES:
                 continue
             element_id = el.get("id") or ""
@@ -241,7 +241,8 @@ class BpmnChecks:
                            hint="choose one of the gateway's outgoing flows as its default flow")
             if len(flows) > 1:
                 for flow in flows:
-                    if flow.get("id") != default and not text_of(flow.find(q("conditionExpression"))):
+                    # An empty condition is reported by check_flow.
+                    if flow.get("id") != default and flow.find(q("conditionExpression")) is None:
                         self.error(flow, f"{label(flow)} leaves {label(el)} without a condition and "
                                    "is not the gateway's default flow",
                                    hint="give it a condition such as ${accepted}, or make it the default flow")
@@ -259,7 +260,7 @@ class BpmnChecks:
             self.error(el, f"{label(el)} has {len(flows)} outgoing flows; this engine does not split "
                        "implicitly", hint="add a parallel gateway after it (or an exclusive gateway with conditions)")
 
-    def check_flow(self, flow, scope) -> None:
+    def check_flow(self, flow) -> None:
         """The condition of a flow leaving an exclusive or inclusive gateway."""
         cond = flow.find(q("conditionExpression"))
         if cond is None:
@@ -370,7 +371,7 @@ class BpmnChecks:
 
     def check_timerEventDefinition(self, d, el) -> None:
         """A timer needs a date, duration or cycle that compiles."""
-        values = [c for c in d if local(c.tag) in ("timeDate", "timeDuration", "timeCycle")]
+        values = [child for child in d if local(child.tag) in ("timeDate", "timeDuration", "timeCycle")]
         if not values:
             self.error(d, f"timer {label(el)} has no time", owner=el,
                        hint="set a date (e.g. 2026-12-01T09:00:00+08:00 or ${clock_due(clock_handling)}), "

@@ -257,6 +257,22 @@ def test_handling_warning_and_escalation_are_recorded_as_notices(deployed_engine
         assert case.notice_kinds() == ["风险提醒函", "逾期督办提请"]
 
 
+
+def test_the_opinion_stage_has_its_own_warning_and_escalation_timers(deployed_engine):
+    with clock_at(START) as tm:
+        case = _start(deployed_engine)
+        _investigate(case)
+        clock = case.variables["clock_handling"]
+        assert case.task("Task_draft_opinion").due == iso_due(clock)
+        assert fire(deployed_engine, tm, iso_warn(clock, 7) + dt.timedelta(seconds=1)) == 1
+        assert fire(deployed_engine, tm, iso_due(clock) + dt.timedelta(seconds=1)) == 1
+        assert case.fired_timers() == ["Timer_Sub_opinion_warn", "Timer_Sub_opinion_due"]
+        assert case.notice_kinds() == ["风险提醒函", "逾期督办提请"]
+        assert case.notices()[1]["title"] == "办理超期提请督办" and case.notices()[1]["unit"] == "zjj"
+        # an overdue handling is still finished, and its clock records it as late
+        _opinion(case, "explain", served_on="2026-05-08")
+        assert case.variables["clock_handling"]["on_time"] is False
+
 @pytest.mark.xfail(strict=True, reason="SpiffWorkflow's _EndJoin DeepMerges the data of every ended branch into "
                    "the last one in place: the warning branch's notices list overwrites the main path's later "
                    "notice dicts index by index (shared objects), corrupting them at the end (reported to the lead)")

@@ -79,3 +79,12 @@ def test_a_round_where_every_dispute_is_settled_has_no_petition_to_register(depl
         assert info.variables["presettle_rate"] == 100.0
         assert [n["settled"] for n in case.notices()] == [True]
         assert "Task_register_petition" not in [e.data.get("activity_id") for e in case.history()]
+
+
+def test_a_round_that_finds_no_dispute_closes_at_once(deployed_engine):
+    with clock_at(START):
+        case = start(deployed_engine, "screening", {**ROUND, "disputes": []})
+        info = case.info
+        assert info.status == "completed"
+        assert info.variables["disputes_found"] == 0 and info.variables["presettle_rate"] is None
+        assert case.notices() == []

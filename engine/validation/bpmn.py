@@ -596,6 +596,11 @@ class BpmnChecks:
             if not isinstance(el.tag, str):
                 continue
             namespace, name = ns(el.tag), local(el.tag)
+            if namespace == BPMN_NS and not (any(ns(a) == ACTIVITI_NS for a in el.attrib)
+                                             or (name == "scriptTask" and el.get(c("resultVariable")))):
+                continue  # the common case, and quickly
+            if namespace not in (BPMN_NS, ZEEBE_NS, ACTIVITI_NS, CAMUNDA_NS):
+                continue
             owner = el
             while owner is not None and (ns(owner.tag) != BPMN_NS or not owner.get("id")):
                 owner = owner.getparent()

@@ -354,11 +354,13 @@ class Casework:
 
     def _describe_repeat(self, user, repeat: dict[str, Any]) -> dict[str, Any]:
         earlier_id = repeat.get("repeat_of")
-        earlier = None
+        visible = False
         if earlier_id:
             with self.engine.unit_of_work() as s:
-                if access.can_see_case(s, user, earlier_id):
-                    earlier = self.engine.get_case(earlier_id, with_variables=False)
+                visible = access.can_see_case(s, user, earlier_id)
+        # Only a case the registrar may see is named; otherwise the warning says no more
+        # than that the matter exists (which is the point of 第十九条's check).
+        earlier = self.engine.get_case(earlier_id, with_variables=False) if visible else None
         return {"status": repeat.get("repeat_status"), "case": earlier}
 
     def _next_case_no(self) -> str:

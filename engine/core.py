@@ -45,6 +45,10 @@ SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number",
                   "confidential", "accused_unit")
 UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit", "accused_unit")
 SUMMARY_TEXT_LIMIT = 200
+EVENT_KIND = re.compile(r"[a-z][a-z0-9_]{1,39}")
+# Kinds the engine writes itself; a process record cannot impersonate them.
+ENGINE_EVENT_KINDS = {"case_started", "case_completed", "case_cancelled", "task_completed", "task_claimed",
+                      "task_unclaimed", "task_assigned", "message_received", "timer_fired", "migrated"}
 
 
 @dataclass
@@ -575,8 +579,13 @@ class Engine:
                     seen.add(key)
                     fresh.append(notice)
         for notice in fresh:
-            self._event(s, case.id, actor, "notice",
-                        _jsonable(notice) if isinstance(notice, dict) else {"text": str(notice)})
+            data = _jsonable(notice) if isinstance(notice, dict) else {"text": str(notice)}
+            # A record may name the event kind it stands for (e.g. screening_result,
+            # counted by the metrics); anything else is a plain notice.
+            kind = data.get("event") if isinstance(data.get("event"), str) else "notice"
+            if not EVENT_KIND.fullmatch(kind) or kind in ENGINE_EVENT_KINDS or kind.startswith("clock_"):
+                kind = "notice"
+            self._event(s, case.id, actor, kind, data)
         if fresh:
             case.notice_keys = sorted(seen)
 

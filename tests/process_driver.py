@@ -89,7 +89,7 @@ class Case:
 
     def notices(self) -> list[dict]:
         self.fresh()
-        return [e.data for e in self.engine.history(self.id) if e.kind == "notice"]
+        return [e.data for e in self.engine.history(self.id) if e.kind == "notice" or e.data.get("event") == e.kind]
 
     def notice_kinds(self) -> list[str]:
         return [n.get("kind") for n in self.notices()]

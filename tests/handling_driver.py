@@ -105,7 +105,7 @@ class Case:
         return self.engine.history(self.id)
 
     def notices(self) -> list[dict]:
-        return [e.data for e in self.history() if e.kind == "notice"]
+        return [e.data for e in self.history() if e.kind == "notice" or e.data.get("event") == e.kind]
 
     def notice_kinds(self) -> list[str]:
         return [n.get("kind") for n in self.notices()]

@@ -13,6 +13,8 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import Form, FormField, UserTask
 
+from engine.dmn import PARSER_OVERRIDES, CamundaDmnParserMixin
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 USER_TASK_ATTRIBUTES = (
     "assignee",
@@ -57,24 +59,13 @@ class CamundaUserTaskParser(UserTaskParser):
         return form
 
 
-def _business_rule_override():
-    """The business rule task parser from engine.dmn, when that module is present."""
-    import importlib.util
-
-    if importlib.util.find_spec("engine.dmn") is None:
-        return {}
-    from engine import dmn
-    override = getattr(dmn, "PARSER_OVERRIDES", None)
-    return dict(override or {})
-
-
-class XinfangParser(CamundaParser):
-    """The parser every deployment goes through."""
+class XinfangParser(CamundaDmnParserMixin, CamundaParser):
+    """The parser every deployment goes through (DMN as Camunda Modeler writes it)."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (CamundaUserTaskParser, UserTask),
-        **_business_rule_override(),
+        **PARSER_OVERRIDES,
     }
 
 

@@ -23,6 +23,8 @@ from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.dmn import SERIALIZER_CONFIG
+
 # Our own envelope version: bump it when the stored shape changes and add a migration
 # below; Spiff's own version travels inside and its migrations still apply.
 STATE_FORMAT = f"x1/{SPIFF_SERIALIZER_VERSION}"
@@ -47,21 +49,10 @@ class CaseWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _extra_config() -> dict:
-    """Serializer converters contributed by engine.dmn, when present."""
-    import importlib.util
-
-    if importlib.util.find_spec("engine.dmn") is None:
-        return {}
-    from engine import dmn
-
-    return dict(getattr(dmn, "SERIALIZER_CONFIG", {}) or {})
-
-
 def make_serializer() -> BpmnWorkflowSerializer:
     """A serializer that knows Camunda specs and our extensions."""
     config = dict(CAMUNDA_CONFIG)
-    config.update(_extra_config())
+    config.update(SERIALIZER_CONFIG)
     registry = BpmnWorkflowSerializer.configure(config, DefaultRegistry())
     # Camunda's config drops the plain BPMN message definition (receive tasks and
     # message events parsed without Camunda extensions use it); both classes are

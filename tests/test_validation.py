@@ -801,12 +801,12 @@ def test_hit_policy_the_decision_engine_cannot_evaluate_is_refused():
     assert (problem.element_id, problem.line) == ("DecisionTable_route", line_of(data, "OUTPUT ORDER"))
 
 
-def test_second_decision_of_a_file_is_refused_while_the_parser_reads_one_per_file():
+def test_every_decision_of_a_file_is_read_and_a_literal_expression_is_refused():
     data = route(b"  <dmndi:DMNDI>", b'  <decision id="second" name="2"><literalExpression id="L"><text>1</text>'
                                      b"</literalExpression></decision>\n  <dmndi:DMNDI>")
-    problem = the_problem(validate(("route.dmn", data)), "second", "second decision")
-    assert problem.message == ("decision 'second' is the second decision of this file; this engine reads one "
-                               "decision per DMN file")
+    result = validate(("route.dmn", data))
+    assert [d.id for d in result.decisions] == ["route_demo", "second"]
+    problem = the_problem(result, "second", "literal expression")
     assert problem.line == line_of(data, 'id="second"')
 
 

@@ -129,6 +129,7 @@ class TaskView:
     clocks: list[Clock]
     attachments: list[dict[str, Any]]
     names: dict[str, str]  # user name -> display name, for everyone named on the page
+    field_labels: dict[str, tuple[str, dict[str, str]]]  # variable -> (form label, enum option names)
     can_complete: bool
     can_claim: bool
     can_unclaim: bool
@@ -146,6 +147,7 @@ class CaseView:
     notices: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
     names: dict[str, str]
+    field_labels: dict[str, tuple[str, dict[str, str]]]
 
 
 @dataclass
@@ -193,6 +195,8 @@ class Casework:
         self.engine = engine
         self.attachments = attachments
         self.page_size = page_size
+        # (definition id, activity id) -> {field id: (label, options)}; definitions never change.
+        self._labels: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {}
 
     # ------------------------------------------------------------------ accounts
     def login(self, username: str, password: str) -> accounts.UserInfo | None:
@@ -262,6 +266,7 @@ class Casework:
             task=task, case=case, form=form, values=values or {}, events=events,
             clocks=clocks_of(case.variables), attachments=list(case.variables.get("attachments") or []),
             names=self._names({e.actor for e in events} | {task.assignee, task.completed_by}),
+            field_labels=self._field_labels(task.case_id),
             can_complete=task.state == "ready" and task.assignee == user.username,
             can_claim=task.state == "ready" and task.assignee is None and access.is_candidate(user, task),
             can_unclaim=task.state == "ready" and task.assignee is not None and (
@@ -388,6 +393,7 @@ class Casework:
             case=case, tasks=tasks, events=events, clocks=clocks_of(case.variables), notices=notices,
             attachments=list(case.variables.get("attachments") or []),
             names=self._names({e.actor for e in events} | {t.assignee for t in tasks}),
+            field_labels=self._field_labels(case_id),
         )
 
     def diagram(self, user, case_id: str) -> dict[str, Any]:
@@ -410,6 +416,17 @@ class Casework:
     def _unit_members(self, unit_code: str) -> list[accounts.UserInfo]:
         with self.engine.unit_of_work() as s:
             return accounts.unit_members(s, unit_code)
+
+    def _field_labels(self, case_id: str) -> dict[str, tuple[str, dict[str, str]]]:
+        """Label and enum option names the forms of a case's tasks give its variables."""
+        labels: dict[str, tuple[str, dict[str, str]]] = {}
+        for t in self.engine.list_tasks(case_id=case_id, state=None):
+            key = (t.definition_id or "", t.activity_id)
+            if key not in self._labels:
+                self._labels[key] = {f.id: (f.label or f.id, {o.id: o.name for o in f.options})
+                                     for f in self.engine.task_form(t.id).fields}
+            labels.update(self._labels[key])
+        return labels
 
     def _names(self, usernames: set[str | None]) -> dict[str, str]:
         wanted = sorted(u for u in usernames if u)

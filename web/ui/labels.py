@@ -119,8 +119,13 @@ def show_value(name: str, value: Any) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def event_lines(event) -> tuple[str, list[tuple[str, str]]]:
-    """(headline, [(label, value), …]) for one history event."""
+def event_lines(event, field_labels: dict[str, tuple[str, dict[str, str]]] | None = None
+                ) -> tuple[str, list[tuple[str, str]]]:
+    """(headline, [(label, value), …]) for one history event.
+
+    ``field_labels`` maps a variable to the label and enum option names its form gave it.
+    """
+    field_labels = field_labels or {}
     data = event.data or {}
     kind = event.kind
     title = event_label(kind)
@@ -157,5 +162,7 @@ def event_lines(event) -> tuple[str, list[tuple[str, str]]]:
     for name, value in (changes.get("set") or {}).items():
         if name in HIDDEN_VARIABLES or name.startswith("clock_") or value in (None, "", []):
             continue
-        details.append((variable_label(name), show_value(name, value)))
+        label, options = field_labels.get(name) or (variable_label(name), {})
+        shown = options.get(value, value) if isinstance(value, str) else value
+        details.append((label, show_value(name, shown)))
     return title, details

@@ -114,6 +114,7 @@ class TimerScheduler:
         self.scheduler = BackgroundScheduler(timezone=timezone.utc)
         self._lock = threading.Lock()
         self._planned: datetime | None = None
+        self._stopping = False
         self.runs = 0
         self.fired = 0
 
@@ -128,6 +129,11 @@ class TimerScheduler:
         """Stop the thread; pending timers stay in the database for the next start."""
         if self.poke in self.engine.after_commit:
             self.engine.after_commit.remove(self.poke)
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it joins the
+        # worker thread; a running job re-arming itself would wait on that lock for ever.
+        # Taking our lock first lets an add_job in progress finish, and no new one starts.
+        with self._lock:
+            self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
 
@@ -178,6 +184,8 @@ class TimerScheduler:
 
     def _plan(self, when: datetime) -> None:
         with self._lock:
+            if self._stopping:
+                return
             self._planned = when
             # A date job per wake-up; replace_existing keeps exactly one pending.
             self.scheduler.add_job(self._run, "date", run_date=when, id=JOB_ID, replace_existing=True,

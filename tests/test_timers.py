@@ -19,6 +19,7 @@ from tests.conftest import _engine_on, wait_until
 DATA = Path(__file__).resolve().parent / "timer_processes"
 CLOCK_BPMN = DATA / "timer_clocks.bpmn"
 AT_BPMN = DATA / "timer_at.bpmn"
+PARALLEL_BPMN = DATA / "timer_parallel.bpmn"
 
 
 def sh(*args) -> datetime:
@@ -63,22 +64,21 @@ def test_warning_fires_three_days_before_due_and_escalation_just_after_it(sqlite
 
         tm.move_to(sh(2026, 5, 3, 23, 59, 58))
         assert fire_due(e) == 0
-        assert e.get_case(case.id).variables["warnings_sent"] == 0
+        assert task_names(e, case.id) == ["办理"]
 
         tm.move_to(sh(2026, 5, 4, 0, 0, 0))
         assert fire_due(e) == 1
-        assert e.get_case(case.id).variables["warnings_sent"] == 1
         assert [ev.data["activity_id"] for ev in fired_events(e, case.id)] == ["warn"]
-        assert task_names(e, case.id) == ["办理"]
+        assert task_names(e, case.id) == ["临期提醒", "办理"]
         assert next_timer(e, case.id) == sh(2026, 5, 6, 23, 59, 59)
 
         tm.move_to(sh(2026, 5, 6, 23, 59, 59))   # on the due instant: still on time
         assert fire_due(e) == 0
-        assert task_names(e, case.id) == ["办理"]
+        assert task_names(e, case.id) == ["临期提醒", "办理"]
 
         tm.move_to(sh(2026, 5, 7, 0, 0, 0))
         assert fire_due(e) == 1
-        assert task_names(e, case.id) == ["督办"]
+        assert task_names(e, case.id) == ["临期提醒", "督办"]
         assert next_timer(e, case.id) is None
 
 
@@ -100,14 +100,28 @@ def test_extension_moves_the_warning_and_the_escalation(sqlite_engine):
 
         tm.move_to(sh(2026, 6, 3, 0, 0, 0))
         assert fire_due(e) == 1
-        assert e.get_case(case.id).variables["warnings_sent"] == 1
+        assert task_names(e, case.id) == ["临期提醒", "办理"]
 
         tm.move_to(sh(2026, 6, 6, 0, 0, 0))
         assert fire_due(e) == 1
-        assert task_names(e, case.id) == ["督办"]
+        assert task_names(e, case.id) == ["临期提醒", "督办"]
     with e.sessions() as s:
         kinds = [ev.kind for ev in s.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id))]
     assert kinds.count("clock_started") == 1 and kinds.count("clock_extended") == 1
+
+
+@pytest.mark.xfail(strict=True, reason="engine.core re-arms a waiting timer with the timer task's own "
+                   "copy of the case data, taken when it started waiting; a clock extended in a "
+                   "parallel branch is not seen (reported to the lead)")
+def test_extension_in_a_parallel_branch_moves_the_waiting_escalation(sqlite_engine):
+    e = sqlite_engine
+    with time_machine.travel(sh(2026, 3, 2, 10, 0), tick=False):
+        deploy(e, PARALLEL_BPMN)
+        case = e.start_case(process_key="timer_parallel", actor="alice")
+        assert next_timer(e, case.id) == sh(2026, 5, 6, 23, 59, 59)
+        (ask,) = [t for t in e.list_tasks(case_id=case.id) if t.name == "延期审批"]
+        e.complete_task(ask.id, {}, "alice", validate_form=False)
+        assert next_timer(e, case.id) == sh(2026, 6, 5, 23, 59, 59)
 
 
 def test_restart_after_the_due_time_fires_the_escalation_once(sqlite_url):
@@ -124,7 +138,7 @@ def test_restart_after_the_due_time_fires_the_escalation_once(sqlite_url):
         assert fire_due(again) == 0
         assert total >= 1
         assert len(fired_events(again, case.id, "escalate")) == 1
-        assert task_names(again, case.id) == ["督办"]
+        assert "督办" in task_names(again, case.id)
         restarted.db.dispose()
         again.db.dispose()
 
@@ -188,7 +202,9 @@ def test_scheduler_wakes_at_the_due_time_of_a_timer_armed_after_it_started(sqlit
     scheduler = TimerScheduler(e, max_sleep=30)
     scheduler.start()
     try:
-        assert scheduler.planned > datetime.now(timezone.utc) + timedelta(seconds=20)  # idle: long sleep
+        # After its first run on an idle database it sleeps up to max_sleep.
+        assert wait_until(lambda: scheduler.runs >= 1
+                          and scheduler.planned > datetime.now(timezone.utc) + timedelta(seconds=20))
         at = datetime.now(timezone.utc) + timedelta(seconds=1)
         (case_id,) = start_waiting_cases(e, 1, at)   # the commit pokes the scheduler
         assert scheduler.planned < at + timedelta(seconds=0.1)

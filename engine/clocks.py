@@ -294,10 +294,12 @@ def sync_clocks(session, case_id: Any, old_vars: dict[str, Any] | None, new_vars
     changed = False
     for name, clock in new_clocks.items():
         row = rows.get(name)
+        before = old_clocks.get(name)
+        if row is not None and before == clock and row.unit_code == _unit_of(clock, new_vars or {}):
+            continue  # most steps leave the clocks alone: no UPDATE, no event
         if row is None:
             row = Clock(case_id=case_id, name=name)
             session.add(row)
-        before = old_clocks.get(name)
         # The row may be ahead of old_vars (e.g. a retried step); trust the row's due.
         old_due = row.due if row.due is not None else _parse((before or {}).get("due"))
         _fill_row(row, clock, (new_vars or {}))
@@ -310,12 +312,15 @@ def sync_clocks(session, case_id: Any, old_vars: dict[str, Any] | None, new_vars
     return changed
 
 
-def _fill_row(row, clock: dict[str, Any], variables: dict[str, Any]) -> None:
-    kind = clock["kind"]
+def _unit_of(clock: dict[str, Any], variables: dict[str, Any]) -> str | None:
     unit = clock.get("unit") or next(
-        (variables[v] for v in UNIT_VARIABLES.get(kind, ()) if variables.get(v)), None)
-    row.kind = kind
-    row.unit_code = str(unit) if unit else None
+        (variables[v] for v in UNIT_VARIABLES.get(clock["kind"], ()) if variables.get(v)), None)
+    return str(unit) if unit else None
+
+
+def _fill_row(row, clock: dict[str, Any], variables: dict[str, Any]) -> None:
+    row.kind = clock["kind"]
+    row.unit_code = _unit_of(clock, variables)
     row.start = _parse(clock["start"])
     row.due = _parse(clock["due"])
     row.original_due = _parse(clock.get("original_due")) or row.due

@@ -335,3 +335,18 @@ def test_sync_logs_a_pause_and_resume_done_within_one_step(db):
         assert sync_clocks(s, case.id, v1, {"clock_recheck": c2}, "system", now) is True
         kinds = [k for k, _ in _events(s, case.id)]
     assert kinds == ["clock_started", "clock_paused", "clock_resumed"]
+
+
+def test_sync_picks_up_a_handling_unit_set_after_the_clock_started(db):
+    from persistence.models_clocks import Clock
+
+    now = datetime(2026, 3, 3, tzinfo=timezone.utc)
+    with db.begin() as s:
+        case = add_case(s, add_definition(s))
+        v1 = {"clock_handling": clock_start("handling", "2026-03-02")}
+        sync_clocks(s, case.id, {}, v1, "system", now)
+        assert s.scalars(select(Clock)).one().unit_code is None
+        v2 = {**v1, "handling_unit": "rsj"}
+        assert sync_clocks(s, case.id, v1, v2, "system", now) is False
+        assert s.scalars(select(Clock)).one().unit_code == "rsj"
+        assert [k for k, _ in _events(s, case.id)] == ["clock_started"]

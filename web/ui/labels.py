@@ -137,7 +137,7 @@ def event_lines(event, field_labels: dict[str, tuple[str, dict[str, str]]] | Non
     if kind == "notice":
         title = f"{title}：{data.get('title') or data.get('kind') or data.get('text') or ''}"
         if data.get("to"):
-            details.append(("送达", str(data["to"])))
+            details.append(("送达", orgchart.unit_name(str(data["to"]))))
     if kind.startswith("clock_"):
         title = f"{title}：{clock_label(str(data.get('kind', '')))}"
         if data.get("due"):

@@ -265,6 +265,17 @@ class Deployer:
         q = q.order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
         return [definition_info(d) for d in session.scalars(q)]
 
+    def list_deployments(self, session: Session) -> list[DeploymentInfo]:
+        """Deployments newest first, each with the definition versions it created."""
+        deps = list(session.scalars(select(Deployment).order_by(Deployment.deployed_at.desc())))
+        defs: dict[str, list] = {}
+        for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key)):
+            defs.setdefault(d.deployment_id, []).append(d)
+        decs: dict[str, list] = {}
+        for d in session.scalars(select(DecisionDefinition).order_by(DecisionDefinition.key)):
+            decs.setdefault(d.deployment_id, []).append(d)
+        return [self._info(dep, defs.get(dep.id, []), decs.get(dep.id, [])) for dep in deps]
+
     def get(self, session: Session, definition_id: str) -> ProcessDefinition:
         """The definition row, or NotFound."""
         d = session.get(ProcessDefinition, definition_id)

@@ -27,7 +27,6 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, migrate_workflow
 from sqlalchemy import select
 
 from engine.errors import Conflict, InvalidInput, NotFound
-from persistence.db import utcnow
 
 # What an attribute of a serialized task spec means to a designer.
 ATTRIBUTE_LABELS = {
@@ -364,41 +363,17 @@ def migrate_case(engine, case_id: str, from_id: str, to_id: str, actor: str) -> 
     (task rows, timers, units).  This is the core step the Engine could offer as a
     public ``rebind_case``; it uses the Engine's unit of work, case lock and save.
     """
-    from persistence.models import Task
-
     with engine.unit_of_work() as s:
-        case = engine._lock_case(s, case_id)
-        if case.status != "running":
-            raise Conflict("案件已结束，无需迁移")
-        if case.definition_id != from_id:
-            raise Conflict(f"案件已不在版本 {from_id} 上（现为 {case.definition_id}）")
-        source = _definition(s, from_id)
-        target = _target(s, from_id, to_id)
-        old = engine.store.specs_for(source.id, source.spec_json)
-        new = engine.store.specs_for(target.id, target.spec_json)
-        # A fresh copy, never the live cached workflow: a refusal must leave nothing half-moved.
-        wf = engine.store.load_state(case.state, *old)
-        wf.script_engine = engine.script_engine
-        before = engine._data(wf)
+        _target(s, from_id, to_id)  # same key, newer, executable: refuse before locking anything
+    moved: dict[str, list[str]] = {}
+
+    def change(wf, new_spec, new_subs):
         was = current_activities(wf)
-        now_at = migrate(engine.store.registry, wf, *new)
-        case.definition_id = target.id
-        # Open task rows keep their id, assignee, candidates and due date (decided when the
-        # task arrived); only what the new diagram says about the task is refreshed.
-        specs = [new[0], *new[1].values()]
-        for row in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")):
-            ts = next((sp.task_specs[row.activity_id] for sp in specs if row.activity_id in sp.task_specs), None)
-            if ts is not None:
-                row.name = ts.bpmn_name or ts.name
-                row.documentation = ts.documentation
-                row.lane = ts.lane
-        engine._event(s, case.id, actor, "migrated", {
-            "from_definition_id": source.id, "from_version": source.version,
-            "to_definition_id": target.id, "to_version": target.version,
-            "activities_before": was, "activities_after": now_at,
-        })
-        engine._after_step(s, case, wf, before, actor, utcnow())
-        return MigrationCheck(case.id, case.business_key, now_at, True)
+        moved["now"] = migrate(engine.store.registry, wf, new_spec, new_subs)
+        return {"activities_before": was, "activities_after": moved["now"]}
+
+    info = engine.rebind_case(case_id, from_id, to_id, change, actor)
+    return MigrationCheck(info.id, info.business_key, moved["now"], True)
 
 
 def migrate_cases(engine, from_id: str, to_id: str, actor: str,

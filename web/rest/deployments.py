@@ -1,8 +1,6 @@
 """Deployments: the connection check, multipart deploy, and listing what is deployed."""
 from __future__ import annotations
 
-from itertools import groupby
-
 from flask import jsonify, request
 
 from engine.errors import NotFound
@@ -16,11 +14,8 @@ FORM_FIELDS = ("deployment-name", "deployment-source", "enable-duplicate-filteri
 
 
 def _deployments() -> list[dict]:
-    """Deployments that hold process definitions, newest first."""
-    definitions = sorted(get_engine().list_definitions(), key=lambda d: (d.deployment_id, d.key))
-    rows = [shapes.deployment_summary_json(dep_id, list(defs))
-            for dep_id, defs in groupby(definitions, key=lambda d: d.deployment_id)]
-    return sorted(rows, key=lambda r: r["deploymentTime"] or "", reverse=True)
+    """Every deployment (processes, decisions or both), newest first."""
+    return [shapes.deployment_summary_json(info) for info in get_engine().list_deployments()]
 
 
 @bp.get("/deployment")

@@ -73,16 +73,15 @@ def deployment_json(info) -> dict[str, Any]:
     }
 
 
-def deployment_summary_json(deployment_id: str, definitions: list) -> dict[str, Any]:
-    """A deployment as ``GET /deployment`` lists it, from the definitions it holds."""
-    first = definitions[0]
+def deployment_summary_json(info) -> dict[str, Any]:
+    """A deployment as ``GET /deployment`` lists it."""
     return {
-        "links": [],
-        "id": deployment_id,
-        "name": None,
-        "source": first.source,
-        "deploymentTime": camunda_date(first.deployed_at),
-        "tenantId": None,
+        "links": [link("engine_rest.get_deployment", id=info.id)],
+        "id": info.id,
+        "name": info.name,
+        "source": info.source,
+        "deploymentTime": camunda_date(info.deployed_at),
+        "tenantId": info.tenant_id,
     }
 
 

@@ -652,7 +652,7 @@ dispute = dict(dispute, presettled=False, outcome='petition', mediation_summary=
 presettled_count = len([d for d in disputes if d.get('presettled')])
 petition_count = disputes_found - presettled_count
 presettle_rate = round(presettled_count * 100 / disputes_found, 1) if disputes_found else None
-notices = notices + [{'kind': '矛盾纠纷化解情况报告', 'title': '矛盾纠纷排查化解情况：' + str(d.get('title') or d['seq']),
+notices = notices + [{'event': 'screening_result', 'kind': '矛盾纠纷化解情况报告', 'title': '矛盾纠纷排查化解情况：' + str(d.get('title') or d['seq']),
                       'at': now(), 'to': 'xfj', 'settled': bool(d.get('presettled')),
                       'unit': d.get('unit') or screening_unit, 'dispute': d['seq']} for d in disputes]""")
     p.end("End_screening", "排查轮次办结", 4, 1)

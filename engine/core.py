@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import re
 import unicodedata
@@ -610,14 +609,19 @@ class Engine:
             case.units = sorted(have | units)
 
     def _log_notices(self, s: Session, case: Case, wf: BpmnWorkflow, actor: str) -> None:
-        """Log each notice a script added, whichever branch or timer path added it."""
+        """Log each notice a script added, whichever branch or timer path added it.
+
+        Every task carrying notices is looked at (timestamps are no guide: timer paths
+        and clock skew make them non-monotonic); each notice is logged once, by content.
+        """
         seen = set(case.notice_keys or [])
-        since = case.updated_at.timestamp() - 1 if case.updated_at else 0
         fresh = []
-        for t in wf.get_tasks(updated_ts=since):
-            for notice in t.data.get("notices") or []:
-                key = hashlib.sha1(json.dumps(_jsonable(notice), sort_keys=True, ensure_ascii=False)
-                                   .encode("utf-8")).hexdigest()[:16]
+        for t in wf.get_tasks():
+            notices = t.data.get("notices")
+            if not notices or not isinstance(notices, list):
+                continue
+            for notice in notices:
+                key = _notice_key(notice)
                 if key not in seen:
                     seen.add(key)
                     fresh.append(notice)
@@ -714,6 +718,12 @@ def _spiff_message(exc: Exception) -> str:
         if v:
             parts.append(f"{attr}={v}")
     return "; ".join(parts)
+
+
+def _notice_key(notice: Any) -> str:
+    """A short, stable fingerprint of a notice's content."""
+    text = repr(sorted(notice.items())) if isinstance(notice, dict) else repr(notice)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _jsonable(value: Any) -> Any:

@@ -16,9 +16,6 @@ import time_machine
 # runs its script on a branch that then ends, so that entry never reaches the waiting
 # task's data and is not logged. Tests of those letters are strict xfails until the core
 # logs notices from every task completed in a step.
-NOTICE_ON_BOUNDARY_BRANCH = ("engine: notices written on a non-interrupting boundary branch are not logged "
-                             "(core._log_notices diffs only the newest waiting task's data)")
-
 PETITIONER = {
     "petitioner_name": "张三",
     "petitioner_id_number": "372925198001011234",

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from tests.process_driver import NOTICE_ON_BOUNDARY_BRANCH, PETITIONER, after, due, start
+from tests.process_driver import PETITIONER, after, due, start
 
 TEAM = {"leader_user": "li.xianzhang", "leader_unit": "county-lead", "team_unit": "zjj",
         "town_unit": "town-yunhe", "resolve_days": 30}
@@ -61,7 +61,6 @@ def test_team_is_warned_before_and_supervised_at_the_deadline(deployed_engine):
     assert fired == ["Timer_implement_warn", "Timer_implement_due"]
 
 
-@pytest.mark.xfail(strict=True, reason=NOTICE_ON_BOUNDARY_BRANCH)
 def test_risk_reminder_and_supervision_letters_are_logged(deployed_engine):
     case = _planned(deployed_engine)
     clock = case.variables["clock_leader_case"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.process_driver import NOTICE_ON_BOUNDARY_BRANCH, PETITIONER, after, start
+from tests.process_driver import PETITIONER, after, start
 
 PUBLISH = {"claim_units": "zjj, town-chengguan", "ownership_summary": "小区公共设施维修责任不明"}
 
@@ -87,7 +87,6 @@ def test_overdue_precedent_step_is_supervised(deployed_engine):
     assert fired[-1] == "Timer_precedent_due"
 
 
-@pytest.mark.xfail(strict=True, reason=NOTICE_ON_BOUNDARY_BRANCH)
 def test_supervision_letter_of_an_overdue_precedent_step_is_logged(deployed_engine):
     case = _published(deployed_engine)
     case.complete("Task_claim", {"claimed": False, "claim_reason": "不属本单位职责"})

@@ -266,7 +266,7 @@ clock_review_window = clock_start('review_window', start=served_on)
     ex.flow("Gw_executed", "End_execution", "已落实", default=True)
     ex.flow("Script_urge_execution", "Gw_execution_merge", back=True)
     p.boundary_message("Msg_review_during_execution", "执行期间收到复查申请", "Sub_execution",
-                       message=review_msg, interrupting=True, slot=0.5, edge="top")
+                       message=review_msg, interrupting=True, slot=0.8, edge="top")
 
     p.xor("Gw_support_merge", "", 12, 1)
     p.receive("Receive_review_request", "等待复查申请", 14, 1, message=review_msg,

@@ -7,6 +7,24 @@ Processes (keys): ``handling`` (办理 → 复查/复核 requests → 终结与�
 ``recheck`` (复核), ``supervision`` (督查督办), ``screening`` (矛盾纠纷排查).
 Article numbers are the 《信访工作条例》's.  Periods always come from the calendar through
 ``clock_start(kind)``; only the warning lead times (days before due) are written here.
+
+Design choices worth knowing before editing:
+
+* Warning/escalation timers sit on *stages* (sub-processes or tasks) that start after
+  the last change of their clock: the 60-day handling is split into 调查核实阶段 and
+  出具处理意见阶段 around the extension decision, and 复核 into 复核审查 and 出具复核意见
+  around the hearing.  A boundary timer evaluates its expression against the data its
+  stage started with, so a stage begun after ``clock_extend``/``clock_resume`` arms on
+  the moved due without relying on re-arming.
+* The 复查/复核 request windows are receive tasks bounded by an interrupting timer, not
+  event-based gateways: a request that arrives after the window's due but before the
+  scheduler fired the timer must take exactly one path (it is then refused as late).
+* A 复查 request during 执行督促 interrupts the follow-up and enters the same late/in-time
+  check as one that arrives while waiting.
+* Termination (终结) sets ``matter_status = 'terminated'`` before the 备案 task, so a
+  repeat petition is refused from that moment (第三十六条第三款).
+* Warning and escalation branches only append to ``notices`` (and set a flag); they
+  never move clocks or other case data.
 """
 from __future__ import annotations
 

@@ -148,3 +148,39 @@ def check_register(user: UserInfo) -> None:
     """Forbidden unless the user registers petitions (登记员, 第十九、二十三条)."""
     if not user.has_role("registrar"):
         raise Forbidden("只有登记员可以登记信访事项")
+
+
+# --- supervision (督查督办) ------------------------------------------------------
+
+# Who may open the supervisor dashboard: 督查员 and 领导 watch the clocks (第四十条),
+# 管理员 runs the system. Letters are issued only by 督查员 and 领导: an administrator
+# keeps the system running but does not supervise units.
+DASHBOARD_ROLES = frozenset({"supervisor", "leader", "admin"})
+LETTER_ROLES = frozenset({"supervisor", "leader"})
+
+
+def can_view_dashboard(user: UserInfo) -> bool:
+    """True when the user may open the supervisor dashboard."""
+    return user.has_role(*DASHBOARD_ROLES)
+
+
+def check_dashboard(user: UserInfo) -> None:
+    """Forbidden unless the user may open the supervisor dashboard."""
+    if not can_view_dashboard(user):
+        raise Forbidden("只有督查员、领导和管理员可以查看督查督办")
+
+
+def check_issue_letter(user: UserInfo) -> None:
+    """Forbidden unless the user may issue 督办函 and 风险提醒函 (第四十条)."""
+    if not user.has_role(*LETTER_ROLES):
+        raise Forbidden("只有督查员和领导可以发出督办函")
+
+
+def dashboard_unit(user: UserInfo, unit_code: str | None) -> str | None:
+    """The unit whose figures the user may see: any (None = county) for county-wide seats,
+    otherwise only their own unit; another unit answers NotFound like another unit's case."""
+    if user.county_wide:
+        return unit_code or None
+    if unit_code and unit_code != user.unit_code:
+        raise NotFound(f"unit {unit_code} not found")
+    return user.unit_code

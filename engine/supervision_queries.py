@@ -1,0 +1,277 @@
+"""Read queries behind the supervisor dashboard (督查督办): late and nearly late work by unit,
+letters already issued, and the county's figures by week and by domain.
+
+Every function takes a SQLAlchemy session and never commits. "Overdue" and "due soon"
+use the definitions of ``engine.metrics`` (running, unpaused statutory clocks; the
+petitioner's own request windows are not an organ's duty and are left out), so the
+lists and the counts on the same page agree. Visibility is the access policy's
+``case_filter_for(user)``: a row of a case the user may not see is never returned.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine import access, orgchart
+from engine.calendar import local_date
+from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, range_bounds
+from persistence.models import Case, CaseUnit, Event, Task
+from persistence.models_clocks import Clock
+
+# The event written on the supervised case when a letter is issued from the dashboard.
+LETTER_EVENT = "supervision_issued"
+SUPERVISION_PROCESS = "supervision"
+DUE_SOON_DAYS = 3
+NO_DOMAIN = "未分类"
+
+
+@dataclass
+class LetterInfo:
+    """The latest 督办函 / 风险提醒函 issued about one case and unit."""
+
+    supervision_case_id: str
+    letter: str
+    at: datetime
+    by: str | None
+    open: bool  # the supervision case is still running
+
+
+@dataclass
+class ClockRow:
+    """One overdue or nearly due statutory period, with its case and what is pending."""
+
+    clock_id: int
+    case_id: str
+    process_key: str
+    kind: str
+    unit_code: str | None
+    start: datetime
+    due: datetime
+    extended_days: int
+    overdue: bool
+    days: int  # calendar days overdue (>= 1) or left (>= 0), Asia/Shanghai dates
+    summary: dict[str, Any]
+    business_key: str | None
+    pending_tasks: list[str] = field(default_factory=list)
+    letter: LetterInfo | None = None
+
+    @property
+    def unit_name(self) -> str:
+        return orgchart.unit_name(self.unit_code) if self.unit_code else "未指定单位"
+
+    @property
+    def case_no(self) -> str:
+        return self.summary.get("case_no") or self.business_key or self.case_id[:8]
+
+    @property
+    def can_supervise(self) -> bool:
+        """A letter may be issued: the period belongs to a unit and is not itself a supervision."""
+        return bool(self.unit_code) and self.process_key != SUPERVISION_PROCESS
+
+
+def _open_clock_conditions(as_of: datetime):
+    # Running at ``as_of`` exactly as engine.metrics counts it, and of a case still running
+    # (a cancelled case's periods are nobody's duty any more).
+    return (Clock.kind.not_in(WINDOW_KINDS), Clock.start <= as_of,
+            or_(Clock.stopped_at.is_(None), Clock.stopped_at > as_of), Case.status == "running")
+
+
+def _row(clock: Clock, case: Case, as_of: datetime) -> ClockRow | None:
+    """The clock as a list row, or None when it is neither overdue nor due soon (paused)."""
+    paused = clock.paused_at is not None and clock.paused_at <= as_of
+    overdue = not paused and clock.due < as_of
+    if not overdue and clock.due < as_of:
+        return None  # paused past its old due: the due moves when it resumes
+    today = local_date(as_of)
+    days = (today - local_date(clock.due)).days if overdue else (local_date(clock.due) - today).days
+    return ClockRow(
+        clock_id=clock.id, case_id=case.id, process_key=case.process_key, kind=clock.kind,
+        unit_code=clock.unit_code, start=clock.start, due=clock.due, extended_days=clock.extended_days or 0,
+        overdue=overdue, days=max(1, days) if overdue else max(0, days), summary=dict(case.summary or {}),
+        business_key=case.business_key)
+
+
+def late_and_due_soon(session: Session, user, *, as_of: datetime, unit: str | None = None,
+                      due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[ClockRow], list[ClockRow]]:
+    """(overdue rows, most overdue first; due-soon rows, soonest first) visible to ``user``."""
+    soon = as_of + timedelta(days=due_soon_days)
+    query = (select(Clock, Case).join(Case, Case.id == Clock.case_id)
+             .where(*_open_clock_conditions(as_of), Clock.due < soon, access.case_filter_for(user)))
+    if unit:
+        query = query.where(Clock.unit_code == unit)
+    rows = [r for r in (_row(clock, case, as_of) for clock, case in session.execute(query)) if r is not None]
+    _attach_pending_tasks(session, rows)
+    _attach_letters(session, rows)
+    late = sorted((r for r in rows if r.overdue), key=lambda r: (r.due, r.clock_id))
+    due_soon = sorted((r for r in rows if not r.overdue), key=lambda r: (r.due, r.clock_id))
+    return late, due_soon
+
+
+def group_by_unit(rows: list[ClockRow]) -> list[tuple[str | None, list[ClockRow]]]:
+    """Rows grouped by unit, the unit with most rows first (then by name)."""
+    groups: dict[str | None, list[ClockRow]] = defaultdict(list)
+    for r in rows:
+        groups[r.unit_code].append(r)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), orgchart.unit_name(kv[0] or "")))
+
+
+def _attach_pending_tasks(session: Session, rows: list[ClockRow]) -> None:
+    ids = {r.case_id for r in rows}
+    if not ids:
+        return
+    names: dict[str, list[str]] = defaultdict(list)
+    for case_id, name in session.execute(select(Task.case_id, Task.name).where(
+            Task.case_id.in_(ids), Task.state == "ready").order_by(Task.created_at)):
+        if name and name not in names[case_id]:
+            names[case_id].append(name)
+    for r in rows:
+        r.pending_tasks = names.get(r.case_id, [])
+
+
+def letters_for(session: Session, case_ids: set[str]) -> dict[tuple[str, str | None], LetterInfo]:
+    """The latest letter per (supervised case, unit) among ``case_ids``."""
+    if not case_ids:
+        return {}
+    found: dict[tuple[str, str | None], LetterInfo] = {}
+    events = list(session.execute(select(Event.case_id, Event.at, Event.actor, Event.data).where(
+        Event.case_id.in_(case_ids), Event.kind == LETTER_EVENT).order_by(Event.at, Event.id)))
+    sup_ids = {(d or {}).get("supervision_case_id") for *_, d in events} - {None}
+    running = set(session.scalars(select(Case.id).where(Case.id.in_(sup_ids), Case.status == "running"))) \
+        if sup_ids else set()
+    for case_id, at, actor, data in events:
+        data = data or {}
+        sup = data.get("supervision_case_id")
+        found[(case_id, data.get("unit"))] = LetterInfo(
+            supervision_case_id=sup, letter=data.get("letter") or "督办函", at=at, by=actor, open=sup in running)
+    return found
+
+
+def _attach_letters(session: Session, rows: list[ClockRow]) -> None:
+    letters = letters_for(session, {r.case_id for r in rows})
+    for r in rows:
+        r.letter = letters.get((r.case_id, r.unit_code))
+
+
+def clock_for_letter(session: Session, user, clock_id: int, as_of: datetime) -> ClockRow | None:
+    """The open clock ``clock_id`` as a row, or None when it is missing, closed or not visible."""
+    query = (select(Clock, Case).join(Case, Case.id == Clock.case_id)
+             .where(Clock.id == clock_id, *_open_clock_conditions(as_of), access.case_filter_for(user)))
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    row = _row(*found, as_of)
+    if row is not None:
+        _attach_letters(session, [row])
+    return row
+
+
+# ---------------------------------------------------------------------- figures
+@dataclass
+class WeekFigures:
+    """The metrics of one week (Monday to Sunday, clipped to the chosen range)."""
+
+    week_start: date
+    week_end: date
+    metrics: Any  # engine.metrics.UnitMetrics of the scope
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"week_start": self.week_start.isoformat(), "week_end": self.week_end.isoformat(),
+                **self.metrics.to_dict()}
+
+
+def weeks_in(date_from: date, date_to: date) -> list[tuple[date, date]]:
+    """Monday-to-Sunday weeks covering the range, the first and last clipped to it."""
+    out = []
+    start = date_from
+    while start <= date_to:
+        end = min(start + timedelta(days=6 - start.weekday()), date_to)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
+def weekly_figures(session: Session, date_from: date, date_to: date, *, as_of: datetime,
+                   unit: str | None = None) -> list[WeekFigures]:
+    """Each week's rates, and its overdue / due-soon counts as they stood at the week's end."""
+    out = []
+    for start, end in weeks_in(date_from, date_to):
+        _, week_end = range_bounds(start, end)
+        at = min(as_of, week_end - timedelta(seconds=1))
+        report = compute_metrics(session, start, end, as_of=at, unit=unit, due_soon_days=DUE_SOON_DAYS)
+        out.append(WeekFigures(start, end, report.county))
+    return out
+
+
+@dataclass
+class DomainFigures:
+    """Petitions and deadlines of one domain (重点领域) in the range."""
+
+    domain: str
+    received: int = 0  # petitions registered in the range
+    on_time_handling: Rate = field(default_factory=Rate)
+    overdue: int = 0
+    due_soon: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"domain": self.domain, "received": self.received,
+                "on_time_handling": self.on_time_handling.to_dict(),
+                "overdue": self.overdue, "due_soon": self.due_soon}
+
+
+def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: datetime,
+                   unit: str | None = None, domains: tuple[str, ...] = ()) -> list[DomainFigures]:
+    """Per domain: petitions received, 按期办理率 and overdue / due-soon counts.
+
+    按期办理率 and the snapshot counts follow ``engine.metrics`` exactly, grouped by the
+    case's ``domain`` instead of the clock's unit; ``received`` counts ``petition`` cases
+    started in the range (of ``unit`` when given: the unit is involved in the case).
+    """
+    start, end = range_bounds(date_from, date_to)
+    out = {d: DomainFigures(d) for d in domains}
+
+    def row(summary) -> DomainFigures:
+        d = (summary or {}).get("domain") or NO_DOMAIN
+        return out.setdefault(d, DomainFigures(d))
+
+    received = select(Case.summary).where(Case.process_key == "petition", Case.started_at >= start,
+                                          Case.started_at < end, Case.started_at <= as_of)
+    if unit:
+        received = received.where(Case.id.in_(select(CaseUnit.case_id).where(CaseUnit.unit_code == unit)))
+    for (summary,) in session.execute(received):
+        row(summary).received += 1
+
+    decided = select(Clock.stopped_at, Clock.due, Case.summary).join(Case, Case.id == Clock.case_id).where(
+        Clock.kind.in_(HANDLING_KINDS),
+        or_(and_(Clock.stopped_at >= start, Clock.stopped_at < end, Clock.stopped_at <= as_of),
+            and_(Clock.stopped_at.is_(None), Clock.paused_at.is_(None),
+                 Clock.due >= start, Clock.due < end, Clock.due < as_of)))
+    if unit:
+        decided = decided.where(Clock.unit_code == unit)
+    for stopped_at, due, summary in session.execute(decided):
+        row(summary).on_time_handling.add(stopped_at is not None and stopped_at <= due)
+
+    soon = as_of + timedelta(days=DUE_SOON_DAYS)
+    running = select(Clock.due, Clock.paused_at, Case.summary).join(Case, Case.id == Clock.case_id).where(
+        *_open_clock_conditions(as_of), Clock.due < soon)
+    if unit:
+        running = running.where(Clock.unit_code == unit)
+    for due, paused_at, summary in session.execute(running):
+        paused = paused_at is not None and paused_at <= as_of
+        if not paused and due < as_of:
+            row(summary).overdue += 1
+        elif as_of <= due:
+            row(summary).due_soon += 1
+    order = {d: i for i, d in enumerate(domains)}
+    return sorted(out.values(), key=lambda f: (order.get(f.domain, len(order)), f.domain))
+
+
+def count_letters(session: Session) -> int:
+    """How many letters have been issued from the dashboard (all cases)."""
+    return session.scalar(select(func.count()).select_from(Event).where(Event.kind == LETTER_EVENT)) or 0

@@ -3,8 +3,8 @@
 Each method is what one page or button needs, so web routes stay thin: they parse
 the request, call one method here and render.  Every id a user hands in passes
 ``engine.access`` before anything is read; what the user may not see is NotFound.
-The methods compose the Engine API and a few read queries (``engine.worklist``);
-they never touch SpiffWorkflow.
+The methods compose the Engine API (and the accounts repository for names); they
+never touch SpiffWorkflow.
 """
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
-
 from engine import access, accounts
 from engine.attachments import MAX_ATTACHMENTS, Attachment, AttachmentStore
 from engine.calendar import SHANGHAI, end_of_day, local_date
@@ -22,14 +20,14 @@ from engine.errors import EngineError, InvalidInput, NotFound
 from engine.registration import RegistrationForm, parse_registration, petition_variables
 from persistence import accounts as accounts_repo
 from persistence.db import utcnow
-from persistence.models import Case
+from persistence.numbering import next_number
 
 PAGE_SIZE = 20
 TABS = ("mine", "claimable", "done")
 DUE_FILTERS = ("overdue", "soon", "normal")
 SORTS = {"due": ("due", False), "-due": ("due", True), "created": ("created", False),
          "-created": ("created", True)}
-DUE_SOON_DAYS = 3
+DUE_SOON_DAYS = 3  # "due soon" in lists and filters: due within three days
 
 
 @dataclass
@@ -369,13 +367,10 @@ class Casework:
         return {"status": repeat.get("repeat_status"), "case": earlier}
 
     def _next_case_no(self) -> str:
-        """XF + date + the day's sequence number (Asia/Shanghai day)."""
-        today = utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
-        prefix = f"XF{today}"
+        """XF + the Asia/Shanghai date + the day's sequence number, e.g. XF202611270012."""
+        prefix = "XF" + utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
         with self.engine.unit_of_work() as s:
-            taken = s.scalar(select(func.max(Case.business_key)).where(Case.business_key.like(prefix + "%")))
-        sequence = int(taken[len(prefix):]) + 1 if taken and taken[len(prefix):].isdigit() else 1
-        return f"{prefix}{sequence:04d}"
+            return f"{prefix}{next_number(s, prefix):04d}"
 
     # ------------------------------------------------------------------ cases
     def _require_case(self, user, case_id: str) -> None:

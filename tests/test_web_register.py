@@ -162,3 +162,18 @@ def test_an_upload_survives_a_form_error_but_only_for_its_uploader(login, ui_eng
     other = _case_id(login("zjj_reg").post("/register", data=_petition(request="别的", facts="别的事").form(
         attachment_id=kept, confirm_repeat="yes")))
     assert ui_engine.get_case(other).variables["attachments"] == []
+
+
+def test_case_numbers_never_repeat_even_when_taken_at_once(engine):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from persistence.numbering import next_number
+
+    def take(prefix: str) -> int:
+        with engine.unit_of_work() as s:
+            return next_number(s, prefix)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(take, ["XF20261127"] * 24))
+    assert sorted(taken) == list(range(1, 25))
+    assert take("XF20261128") == 1

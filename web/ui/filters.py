@@ -8,11 +8,10 @@ from flask import Flask
 
 from engine import orgchart
 from engine.calendar import SHANGHAI, local_date
+from engine.casework import DUE_SOON_DAYS
 from engine.registration import mask_id_number
 from persistence.db import utcnow
 from web.ui import labels
-
-DUE_SOON_DAYS = 3
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ def _render(form, attachments=(), repeat=None, upload_error=None, status=200):
         "ui/register.html", form=form, rows=rows, attachments=attachments, repeat=repeat,
         repeat_labels=REPEAT_STATUS, upload_error=upload_error, channels=CHANNELS, categories=CATEGORIES,
         domains=DOMAINS, units=orgchart.UNITS, max_attachments=MAX_ATTACHMENTS,
+        max_megabytes=max(1, casework().attachments.max_bytes // (1024 * 1024)),
         accepted_types=sorted({label for _ext, label in ALLOWED_TYPES.values()}),
     ), status
 

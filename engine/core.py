@@ -21,14 +21,17 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.bpmn.specs.defaults import ManualTask, ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins import UserTaskMixin
 from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import inbox, status
+from engine import inbox, spiff_patches, status  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser
@@ -44,6 +47,8 @@ SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number",
                   "confidential", "accused_unit")
 UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit", "accused_unit")
 SUMMARY_TEXT_LIMIT = 200
+# Activities whose scripts or forms write notices (never joins: see _log_notices).
+NOTICE_SOURCES = (ScriptTask, UserTaskMixin, BusinessRuleTaskMixin, ManualTask)
 EVENT_KIND = re.compile(r"[a-z][a-z0-9_]{1,39}")
 # Kinds the engine writes itself; a process record cannot impersonate them.
 ENGINE_EVENT_KINDS = {"case_started", "case_completed", "case_cancelled", "task_completed", "task_claimed",
@@ -421,6 +426,7 @@ class Engine:
             before = self._data(wf)
             t.data.update(values)
             t.run()
+            _completed_sink(wf).append(t)
             now = utcnow()
             self._run(wf, case)
             status.move_task(row, "completed")
@@ -555,10 +561,11 @@ class Engine:
         return wf
 
     def _run(self, wf: BpmnWorkflow, case: Case) -> None:
+        completed = _completed_sink(wf)
         try:
-            wf.do_engine_steps()
+            wf.do_engine_steps(did_complete_task=completed.append)
             wf.refresh_timers()
-            wf.do_engine_steps()
+            wf.do_engine_steps(did_complete_task=completed.append)
         except EngineError:
             raise
         except SpiffWorkflowException as exc:
@@ -609,14 +616,17 @@ class Engine:
             case.units = sorted(have | units)
 
     def _log_notices(self, s: Session, case: Case, wf: BpmnWorkflow, actor: str) -> None:
-        """Log each notice a script added, whichever branch or timer path added it.
+        """Log each notice a script or form added during this command, once.
 
-        Every task carrying notices is looked at (timestamps are no guide: timer paths
-        and clock skew make them non-monotonic); each notice is logged once, by content.
+        Notices are read from the activities that completed in this command, right as
+        they completed: joins are skipped because SpiffWorkflow merges parallel
+        branches' lists index by index, which can garble a branch's notice dicts.
         """
         seen = set(case.notice_keys or [])
         fresh = []
-        for t in wf.get_tasks():
+        for t in _completed_sink(wf, reset=True):
+            if not isinstance(t.task_spec, NOTICE_SOURCES):
+                continue
             notices = t.data.get("notices")
             if not notices or not isinstance(notices, list):
                 continue
@@ -718,6 +728,17 @@ def _spiff_message(exc: Exception) -> str:
         if v:
             parts.append(f"{attr}={v}")
     return "; ".join(parts)
+
+
+def _completed_sink(wf: BpmnWorkflow, reset: bool = False) -> list:
+    """The tasks completed in the current command (kept on the workflow object)."""
+    sink = getattr(wf, "_xinfang_completed", None)
+    if reset:
+        wf._xinfang_completed = []
+        return sink or []
+    if sink is None:
+        sink = wf._xinfang_completed = []
+    return sink
 
 
 def _notice_key(notice: Any) -> str:

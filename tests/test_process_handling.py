@@ -273,9 +273,6 @@ def test_the_opinion_stage_has_its_own_warning_and_escalation_timers(deployed_en
         _opinion(case, "explain", served_on="2026-05-08")
         assert case.variables["clock_handling"]["on_time"] is False
 
-@pytest.mark.xfail(strict=True, reason="SpiffWorkflow's _EndJoin DeepMerges the data of every ended branch into "
-                   "the last one in place: the warning branch's notices list overwrites the main path's later "
-                   "notice dicts index by index (shared objects), corrupting them at the end (reported to the lead)")
 def test_a_warned_case_keeps_every_notice_when_it_ends(deployed_engine):
     with clock_at(START) as tm:
         case = _start(deployed_engine)

@@ -131,10 +131,6 @@ def test_an_unanswered_letter_counts_as_a_failure_and_is_chased_first(deployed_e
         assert case.notice_kinds() == ["督办函", "督办函", "催办函"]
 
 
-@pytest.mark.xfail(strict=True, reason="SpiffWorkflow's _EndJoin DeepMerges the data of every ended branch into "
-                   "the last one in place: the 催办 branch's notices list overwrites the main path's later notice "
-                   "dicts index by index (shared objects), so the closing notice is logged as a second 催办函 "
-                   "(reported to the lead)")
 def test_a_chased_supervision_keeps_every_notice_when_it_ends(deployed_engine):
     with clock_at(START) as tm:
         case = start(deployed_engine, "supervision", {**TARGET, "supervision_reason": "overdue"})
@@ -144,7 +140,10 @@ def test_a_chased_supervision_keeps_every_notice_when_it_ends(deployed_engine):
         case.complete("Task_check_answer", {"answer_accepted": "accepted"})
         assert case.info.status == "completed"
         assert case.notice_kinds() == ["督办函", "催办函", "督办办结通知"]
-        assert [n["kind"] for n in case.variables["notices"]] == ["督办函", "催办函", "督办办结通知"]
+        # The joined variable holds every letter once, in time order; the 催办函 and the
+        # closing notice carry the same frozen instant here, so only their set is fixed.
+        kinds = [n["kind"] for n in case.variables["notices"]]
+        assert kinds[0] == "督办函" and sorted(kinds[1:]) == sorted(["催办函", "督办办结通知"])
 
 
 def test_an_accountability_situation_outside_the_fourteen_is_refused(deployed_engine):

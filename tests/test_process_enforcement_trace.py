@@ -184,3 +184,20 @@ def test_accountability_needs_the_responsible_staff_and_a_valid_outcome(deployed
                                                   "decision_reason": "理由"}, "head")
     assert set(raised.value.errors) == {"responsible_staff", "accountability_outcome", "decision_reason"}
     assert case.ready_ids() == ["Task_decide_accountability"]
+
+
+def test_the_final_notices_variable_matches_the_logged_notices_after_the_deadline_timers(deployed_engine, traveller):
+    # the reminder branches end before the main path: the case keeps every letter, in order
+    case = _investigating(deployed_engine)
+    clock = case.variables["clock_trace"]
+    for when in (due(clock) - dt.timedelta(days=3) + dt.timedelta(seconds=1), due(clock) + dt.timedelta(seconds=1)):
+        traveller.move_to(when)
+        assert case.fire_at(when) == 1
+    traveller.shift(dt.timedelta(hours=2))
+    case.complete("Task_investigate_fault", FAULT)
+    case.complete("Task_decide_accountability", {"accountability_outcome": "criticism",
+                                                 "decision_reason": "未全面调查取证导致复议被纠错。"})
+    case.complete("Task_assess_onsite", {"enforcement_petition_count": 1})
+    logged = case.notice_kinds()
+    assert logged == ["倒查立案通知书", "风险提醒函", "逾期督办提请", "追责问责记录", "倒查情况报告"]
+    assert [n["kind"] for n in case.variables["notices"]] == logged

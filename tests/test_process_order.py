@@ -228,3 +228,20 @@ def test_record_form_refuses_missing_and_invalid_values(deployed_engine, petitio
                                                 "incident_description": "太短"}, "tester")
     assert set(raised.value.errors) == {"conduct_kind", "participants_count", "incident_description"}
     assert order.ready_ids() == ["Task_record_incident"]
+
+
+
+def test_the_disposition_notice_is_logged_after_both_deadline_timers_fired(deployed_engine, petition, traveller):
+    # the reminder branches end before the main path: their notices must not garble its last letter
+    order = _order(deployed_engine, petition)
+    order.complete("Task_record_incident", RECORD)
+    order.complete("Task_persuade", {**PERSUADED, "conduct_after_persuasion": "continued"})
+    clock = _handed_over(order, petition)
+    for when in (due(clock) - dt.timedelta(days=1) + dt.timedelta(seconds=1), due(clock) + dt.timedelta(seconds=1)):
+        traveller.move_to(when)
+        assert order.fire_at(when) == 1
+    traveller.shift(dt.timedelta(hours=2))
+    order.complete("Task_police_disposition", DISPOSED)
+    kinds = ["依法信访告知书", "移交处置函", "催办函", "逾期督办提请", "处置情况反馈"]
+    assert order.notice_kinds() == kinds
+    assert [n["kind"] for n in order.variables["notices"]] == kinds

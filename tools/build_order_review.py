@@ -326,7 +326,7 @@ clock_rectification = clock_start('assignment', days=rectification_days, unit=re
         F("rectification_accepted", "验收结论", "enum", values=[
             ("accepted", "整改到位，验收通过"), ("returned", "整改不到位，退回整改")]),
         F("verification_note", "验收意见", required=False, constraints={"maxlength": 2000}),
-    ])
+    ], doc="评查人对整改结果逐项验收；整改不到位的退回责任单位继续整改，整改期限不重新起算。")
     sub.xor("Gw_verified", "验收通过？", 9, 2)
     sub.script("Script_rectified", "整改销号", 10, 2, code="""
 clock_rectification = clock_stop(clock_rectification)
@@ -493,7 +493,7 @@ clock_trace = clock_stop(clock_trace)
         F("onsite_team", "驻点监督组成员", constraints={"minlength": 2, "maxlength": 500}),
         F("onsite_focus", "监督重点", constraints={"minlength": 4, "maxlength": 2000}),
         F("onsite_days", "驻点期限（日）", "long", constraints={"min": 1, "max": 365}),
-    ])
+    ], doc="对执法类信访较多的单位派驻监督组，明确驻点期限和监督重点。")
     p.script("Script_onsite_start", "下达驻点监督通知", 18, 2, code="""
 onsite_supervision = True
 clock_onsite = clock_start('assignment', days=onsite_days, unit='sfj')
@@ -504,7 +504,7 @@ clock_onsite = clock_start('assignment', days=onsite_days, unit='sfj')
                F("onsite_findings", "驻点监督发现的问题", constraints={"minlength": 4, "maxlength": 4000}),
                F("onsite_rectified", "执法问题已整改规范", "boolean", required=False),
                F("onsite_report", "驻点监督报告", constraints={"minlength": 4, "maxlength": 8000}),
-           ])
+           ], doc="驻点期间监督规范执法行为，督促整改发现的问题，期满报告监督情况。")
     p.script("Script_onsite_end", "驻点监督结束", 20, 2, code="""
 clock_onsite = clock_stop(clock_onsite)
 """ + notice(q("驻点监督报告"), q("驻点执法监督情况报告"), "'xfj'",

@@ -391,11 +391,19 @@ class Casework:
             field_labels=self._field_labels(case_id),
         )
 
-    def diagram(self, user, case_id: str) -> dict[str, Any]:
-        """The case's BPMN XML with its active, completed and overdue activity ids."""
+    def diagram(self, user, case_id: str, called: str | None = None) -> dict[str, Any]:
+        """The case's BPMN XML with its active, completed and overdue activity ids.
+
+        ``called`` names the process key of a call activity: its diagram (the newest
+        deployed version) is answered instead, with the same activity states.
+        """
         self._require_case(user, case_id)
         state = self.engine.case_diagram_state(case_id)
-        state["xml"] = self.engine.get_definition_xml(state["definition_id"])
+        if called:
+            definition = self.engine.latest_definition(called)  # NotFound for an unknown key
+            state.update(definition_id=definition.id, xml=self.engine.get_definition_xml(definition.id))
+        else:
+            state["xml"] = self.engine.get_definition_xml(state["definition_id"])
         return state
 
     def attachment(self, user, case_id: str, attachment_id: str) -> tuple[Path, dict[str, Any]]:

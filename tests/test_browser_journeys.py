@@ -124,7 +124,7 @@ def test_register_accept_forward_handle_and_reply(browser, server, ui_engine):
     page.click("text=登记并受理")
     page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}$"))
     case_id = page.url.rsplit("/", 1)[1]
-    page.wait_for_selector("#diagram[data-rendered=true]")
+    page.wait_for_selector("#diagram[data-rendered=main]")
     assert page.locator(".djs-element.marker-current").count() >= 1
     assert page.get_by_role("link", name="购房合同.pdf").count() == 1
     reg.shot("case-registered")
@@ -179,12 +179,20 @@ def test_register_accept_forward_handle_and_reply(browser, server, ui_engine):
     page.select_option("#f-service_method", "direct")
     handler.submit()
     page = handler.go(f"/cases/{case_id}")
-    page.wait_for_selector("#diagram[data-rendered=true]")
+    page.wait_for_selector("#diagram[data-rendered=main]")
     timeline = page.locator(".timeline").inner_text()
     for step in ("核实登记信息", "分类并提出处理意见", "签收或提出异议", "调查核实", "起草信访处理意见书",
                  "审批信访处理意见书", "送达信访处理意见书"):
         assert f"办理完成：{step}" in timeline
     handler.shot("case-after-reply")
+    # The call activity into 办理 is current; its own diagram shows where the case stands.
+    assert page.locator('.djs-element.marker-current[data-element-id="Call_handling"]').count() == 1
+    page.get_by_role("button", name=re.compile("^查看子流程")).click()
+    page.wait_for_selector("#diagram[data-rendered=handling]")
+    assert page.locator('.djs-element.marker-current[data-element-id="Task_execute_opinion"]').count() == 1
+    handler.shot("case-called-process-diagram")
+    page.get_by_role("button", name="返回主流程").click()
+    page.wait_for_selector("#diagram[data-rendered=main]")
     handler.close()
 
     variables = ui_engine.get_case(case_id).variables
@@ -221,7 +229,7 @@ def test_case_page_marks_an_overdue_activity_on_the_diagram(browser, server, ui_
     case = start_mini(ui_engine, handling_unit="zjj", due_at="2026-01-05T23:59:59+08:00")
     supervisor = Session(browser, server, "sup")
     page = supervisor.go(f"/cases/{case.id}")
-    page.wait_for_selector("#diagram[data-rendered=true]")
+    page.wait_for_selector("#diagram[data-rendered=main]")
     overdue = page.locator('.djs-element.marker-overdue[data-element-id="handle"]')
     assert overdue.count() == 1
     assert page.locator(".diagram-badge.overdue").inner_text() == "超期"

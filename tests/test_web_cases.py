@@ -60,6 +60,17 @@ def test_diagram_data_names_current_and_overdue_activities(login, mini, ui_engin
     assert "start" in data["completed"]
 
 
+def test_diagram_data_of_a_called_process(login, ui_engine):
+    from tests.process_driver import PETITIONER
+
+    case = ui_engine.start_case(process_key="petition", variables=dict(PETITIONER, case_no="XF-D"), actor="reg")
+    client = login("sup")
+    called = client.get(f"/cases/{case.id}/diagram.json?called=handling").get_json()
+    assert 'id="handling"' in called["xml"] and called["definition_id"].startswith("handling:")
+    assert client.get(f"/cases/{case.id}/diagram.json?called=no_such_process").status_code == 404
+    assert login("rsj_h").get(f"/cases/{case.id}/diagram.json?called=handling").status_code == 404
+
+
 def test_the_case_page_loads_the_local_bpmn_js_viewer(login, mini):
     case = mini(handling_unit="zjj")
     html = login("zjj_h1").get(f"/cases/{case.id}").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """The case page, its diagram data and its attachments."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, send_file
+from flask import jsonify, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from web.ui.blueprint import bp, casework
@@ -17,7 +17,7 @@ def case(case_id: str):
 @bp.get("/cases/<case_id>/diagram.json")
 @login_required
 def case_diagram(case_id: str):
-    return jsonify(casework().diagram(current_user, case_id))
+    return jsonify(casework().diagram(current_user, case_id, request.args.get("called") or None))
 
 
 @bp.get("/cases/<case_id>/attachments/<attachment_id>")

@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.endpoint and request.endpoint.startswith("ui.") and response.mimetype == "text/html":
+        if response.mimetype == "text/html" or request.path.startswith("/cases/"):
             # Pages show personal data: keep them out of shared caches and history.
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -263,13 +263,19 @@ def _maybe_near_due(rng: random.Random, p: Petition, i: int, route6: bool, now: 
     """A few petitions are placed so that a period ends within the next days (临期)."""
     if i % 25 == 7 and (route6 or (p.matter.category == "建议意见" and p.routing == "forward")):
         # 60-day handling period, opinion not yet drafted (or reply not yet written)
-        p.received_at = sim.later(now - dt.timedelta(days=rng.uniform(57.5, 59.8)), 0)
+        p.received_at = sim.later(now - dt.timedelta(days=rng.uniform(59.0, 63.0)), 0)
         p.stall_at, p.tardy, p.misrouted_to = ("Task_draft_opinion" if route6 else "Task_reply"), False, None
         p.routing = "forward"
     elif i % 50 == 19:
         # 15-day acceptance period, not yet classified
         p.received_at = sim.later(now - dt.timedelta(days=rng.uniform(12.6, 14.4)), 0)
         p.stall_at = "Task_classify"
+    elif i % 50 in (3, 28) and route6:
+        # an older matter taken to 复查 (and, for some, on to 复核): the three levels
+        p.received_at = sim.later(now - dt.timedelta(days=rng.uniform(75, 118)), 0)
+        p.stall_at = p.misrouted_to = p.mediation = None
+        p.routing, p.outcome, p.tardy, p.extension = "forward", "reject", False, False
+        p.wants_review, p.wants_recheck = True, i % 50 == 3
 
 
 def _number(engine, petitions: list[Petition]) -> None:

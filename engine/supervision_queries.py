@@ -2,9 +2,10 @@
 letters already issued, and the county's figures by week and by domain.
 
 Every function takes a SQLAlchemy session and never commits. "Overdue" and "due soon"
-use the definitions of ``engine.metrics`` (running, unpaused statutory clocks; the
-petitioner's own request windows are not an organ's duty and are left out), so the
-lists and the counts on the same page agree. Visibility is the access policy's
+use the definitions of ``engine.metrics`` (running, unpaused statutory clocks, due soon
+within ``DUE_SOON_DAYS`` × 24 h; the petitioner's own request windows are not an organ's
+duty and are left out) and, in addition, leave out the objection window (``NOT_DUTIES``)
+and periods of cases no longer running. Visibility is the access policy's
 ``case_filter_for(user)``: a row of a case the user may not see is never returned.
 """
 from __future__ import annotations
@@ -23,6 +24,10 @@ from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, 
 from persistence.models import Case, CaseUnit, Event, Task
 from persistence.models_clocks import Clock
 
+# Periods that are nobody's duty to finish, left out of the lists: the petitioner's own
+# request windows (as in engine.metrics) and a unit's 5-working-day objection window
+# (第二十三条: when it lapses the matter is simply taken as accepted).
+NOT_DUTIES = (*WINDOW_KINDS, "objection")
 # The event written on the supervised case when a letter is issued from the dashboard.
 LETTER_EVENT = "supervision_issued"
 SUPERVISION_PROCESS = "supervision"
@@ -77,7 +82,7 @@ class ClockRow:
 def _open_clock_conditions(as_of: datetime):
     # Running at ``as_of`` exactly as engine.metrics counts it, and of a case still running
     # (a cancelled case's periods are nobody's duty any more).
-    return (Clock.kind.not_in(WINDOW_KINDS), Clock.start <= as_of,
+    return (Clock.kind.not_in(NOT_DUTIES), Clock.start <= as_of,
             or_(Clock.stopped_at.is_(None), Clock.stopped_at > as_of), Case.status == "running")
 
 

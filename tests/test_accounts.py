@@ -18,20 +18,9 @@ from engine.accounts import (
 )
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from persistence.accounts import User
-from tests.web_helpers import FIXTURES, PASSWORD, create_people
+from tests.web_helpers import PASSWORD, create_people, deploy_mini, start_mini
 
 NOW = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc)
-
-
-def _deploy_mini(engine):
-    engine.deploy([("web_mini.bpmn", (FIXTURES / "web_mini.bpmn").read_bytes())], name="web tests")
-
-
-def _start(engine, handling_unit="zjj", **extra):
-    variables = {"handling_unit": handling_unit, "due_at": "2026-12-31T23:59:59+08:00", "notices": [],
-                 "petitioner_name": "张三", "case_no": "XF-T"}
-    variables.update(extra)
-    return engine.start_case(process_key="web_mini", variables=variables, actor="reg")
 
 
 # ---------------------------------------------------------------------- accounts
@@ -127,9 +116,9 @@ def test_groups_are_unit_colon_role():
 
 # ---------------------------------------------------------------------- visibility (both databases)
 def test_a_case_is_visible_to_its_units_and_to_county_wide_seats_only(engine):
-    _deploy_mini(engine)
+    deploy_mini(engine)
     people = create_people(engine)
-    case = _start(engine, handling_unit="zjj")
+    case = start_mini(engine, handling_unit="zjj")
     with engine.unit_of_work() as s:
         seen = {name for name, user in people.items() if access.can_see_case(s, user, case.id)}
     assert seen == {"zjj_reg", "zjj_h1", "zjj_h2", "zjj_head", "sup", "lead", "admin"}
@@ -137,10 +126,10 @@ def test_a_case_is_visible_to_its_units_and_to_county_wide_seats_only(engine):
 
 def test_the_accused_unit_never_sees_a_confidential_accusation(engine):
     # 第三十条第三款: the material must not reach the accused unit, even when it is involved.
-    _deploy_mini(engine)
+    deploy_mini(engine)
     people = create_people(engine)
-    against_zjj = _start(engine, handling_unit="zjj", accused_unit="zjj", category="检举控告")
-    against_xfj = _start(engine, handling_unit="zjj", accused_unit="xfj", category="检举控告")
+    against_zjj = start_mini(engine, handling_unit="zjj", accused_unit="zjj", category="检举控告")
+    against_xfj = start_mini(engine, handling_unit="zjj", accused_unit="xfj", category="检举控告")
     with engine.unit_of_work() as s:
         assert not access.can_see_case(s, people["zjj_h1"], against_zjj.id)
         assert not access.can_see_case(s, people["zjj_head"], against_zjj.id)
@@ -154,10 +143,10 @@ def test_the_accused_unit_never_sees_a_confidential_accusation(engine):
 
 
 def test_task_filter_keeps_another_units_tasks_out(engine):
-    _deploy_mini(engine)
+    deploy_mini(engine)
     people = create_people(engine)
-    zjj_case = _start(engine, handling_unit="zjj")
-    rsj_case = _start(engine, handling_unit="rsj")
+    zjj_case = start_mini(engine, handling_unit="zjj")
+    rsj_case = start_mini(engine, handling_unit="rsj")
     for name, expected in (("zjj_h1", {zjj_case.id}), ("rsj_h", {rsj_case.id}), ("sup", {zjj_case.id, rsj_case.id})):
         visible = engine.list_tasks(task_filter=access.task_filter_for(people[name]))
         assert {t.case_id for t in visible} == expected, name
@@ -174,9 +163,9 @@ def test_task_filter_keeps_another_units_tasks_out(engine):
 
 # ---------------------------------------------------------------------- acting on tasks
 def test_claim_unclaim_reassign_and_complete_rules(sqlite_engine):
-    _deploy_mini(sqlite_engine)
+    deploy_mini(sqlite_engine)
     people = create_people(sqlite_engine)
-    _start(sqlite_engine, handling_unit="zjj")
+    start_mini(sqlite_engine, handling_unit="zjj")
     task = sqlite_engine.list_tasks()[0]
     h1, h2, head, reg = people["zjj_h1"], people["zjj_h2"], people["zjj_head"], people["zjj_reg"]
 

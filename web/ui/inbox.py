@@ -38,12 +38,6 @@ def inbox():
     )
 
 
-def _back(task_id: str, default: str = "task"):
-    if request.form.get("back") == "inbox":
-        return redirect(url_for("ui.inbox", tab=request.form.get("tab", "mine")))
-    return redirect(url_for("ui.task", task_id=task_id))
-
-
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str):

@@ -12,8 +12,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Install the dashboard on ``app`` (after ``web.ui``, whose login and base page it uses)."""
     from engine.access import can_view_dashboard
+    from engine.supervision_queries import LETTER_EVENT
     from web.dashboard.views import bp
+    from web.ui import labels
     from web.ui.nav import NavItem, add_nav_item
 
     app.register_blueprint(bp)
     add_nav_item(app, NavItem("dashboard", "督查督办", "dashboard.index", visible=can_view_dashboard, order=50))
+    # The case timeline names the event a letter leaves on the supervised case (the UI
+    # has no hook for event labels; setdefault leaves any label web.ui defines alone).
+    labels.EVENT_LABELS.setdefault(LETTER_EVENT, "督查督办发函")

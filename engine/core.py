@@ -7,6 +7,7 @@ end or rolled back entirely (and the live-workflow cache entry dropped) on error
 from __future__ import annotations
 
 import datetime as dt
+import copy
 import hashlib
 import logging
 import re
@@ -440,7 +441,12 @@ class Engine:
     # ------------------------------------------------------------------ messages and timers
     def send_message(self, message_name: str, *, business_key: str | None = None, case_id: str | None = None,
                      payload: dict[str, Any] | None = None, actor: str = "system") -> CaseInfo:
-        """Deliver a message to the one case waiting for it (by case id or business key)."""
+        """Deliver a message to the one case waiting for it (by case id or business key).
+
+        A timer that is due but not yet fired does not pre-empt the message: the process
+        decides (e.g. a 复查 request received in time but entered late is accepted, one
+        received late is refused with a notice — see processes/handling.bpmn).
+        """
         payload = dict(payload or {})
         with self.unit_of_work() as s:
             if case_id:
@@ -586,7 +592,7 @@ class Engine:
                 now: dt.datetime) -> None:
         data = self._data(wf)
         if _clocks_changed(s, case.id, before, data, actor, now):
-            _rearm_date_timers(wf)
+            _rearm_date_timers(wf, before, data)
             self._run(wf, case)
             data = self._data(wf)
         self._log_notices(s, case, wf, actor)
@@ -652,15 +658,20 @@ class Engine:
     def _data(self, wf: BpmnWorkflow) -> dict[str, Any]:
         """The case's current variables.
 
-        The last completed task's data, overlaid with the data of every active task
-        (oldest change first), so parallel branches and waiting events all show.
+        The data of every active task and of the last completed one, overlaid in the
+        order they last changed, so parallel branches and waiting events all show and
+        the newest change (e.g. a clock just extended in one branch) wins over a copy a
+        waiting event took earlier.
         """
-        merged = dict(wf.last_task.data) if wf.last_task is not None else dict(wf.task_tree.data)
         if wf.completed:
+            merged = dict(wf.last_task.data) if wf.last_task is not None else {}
             merged.update(wf.data)
             return merged
-        active = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-        for t in sorted(active, key=lambda t: t.last_state_change):
+        tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        if wf.last_task is not None:
+            tasks.append(wf.last_task)  # last on ties: it is the step that just ran
+        merged = dict(wf.task_tree.data)
+        for t in sorted(tasks, key=lambda t: t.last_state_change):
             if t.data:
                 merged.update(t.data)
         return merged
@@ -705,9 +716,15 @@ class Engine:
             return values
         from forms import Form, validate_or_raise
 
-        return validate_or_raise(Form.from_spiff(spiff_form), values, existing=t.data,
-                                 evaluate=lambda text: self.script_engine.evaluate(t, text),
-                                 absent_checkbox_is_false=absent_checkbox_is_false)
+        form = Form.from_spiff(spiff_form)
+        clean = validate_or_raise(form, values, existing=t.data,
+                                  evaluate=lambda text: self.script_engine.evaluate(t, text),
+                                  absent_checkbox_is_false=absent_checkbox_is_false)
+        # Camunda submits an empty optional field as null; scripts may read every field.
+        for f in form.fields:
+            if f.id not in clean and f.id not in t.data:
+                clean[f.id] = None
+        return clean
 
     def _case_info(self, case: Case, wf: BpmnWorkflow | None, open_tasks: list[Task] | None = None) -> CaseInfo:
         return CaseInfo(
@@ -836,11 +853,26 @@ def _next_timer(wf: BpmnWorkflow) -> dt.datetime | None:
     return best
 
 
-def _rearm_date_timers(wf: BpmnWorkflow) -> None:
-    # An extension or pause moved a clock: timeDate timers cached the old instant in
-    # internal_data; dropping it makes Spiff evaluate the expression again.
+def _rearm_date_timers(wf: BpmnWorkflow, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Make waiting timeDate timers evaluate their instant again after clocks moved.
+
+    A waiting timer task holds its own copy of the case data, taken when it began
+    waiting; a clock extended or resumed in another branch must reach that copy.  Only
+    a copy still holding the clock's previous value is updated, so parallel branches
+    that each run their own clock under the same name keep theirs.
+    """
+    moved = {k: v for k, v in after.items()
+             if k.startswith("clock_") and isinstance(v, dict) and before.get(k) != v}
     for t in _timer_tasks(wf):
         if any(isinstance(d, TimeDateEventDefinition) for d in _definitions(t.task_spec.event_definition)):
+            # Spiff re-inherits the parent's data whenever it refreshes a waiting
+            # task, so the parent's copy must change as well.
+            for holder in (t, t.parent):
+                for name, clock in moved.items():
+                    if holder is not None and holder.data.get(name) == before.get(name) and name in holder.data:
+                        holder.data[name] = copy.deepcopy(clock)
+            # Spiff caches the evaluated instant in internal_data; dropping it makes
+            # the expression run again.
             t.internal_data.pop("event_value", None)
             t.internal_data.pop("event_fired", None)
 

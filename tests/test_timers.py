@@ -110,9 +110,6 @@ def test_extension_moves_the_warning_and_the_escalation(sqlite_engine):
     assert kinds.count("clock_started") == 1 and kinds.count("clock_extended") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="engine.core re-arms a waiting timer with the timer task's own "
-                   "copy of the case data, taken when it started waiting; a clock extended in a "
-                   "parallel branch is not seen (reported to the lead)")
 def test_extension_in_a_parallel_branch_moves_the_waiting_escalation(sqlite_engine):
     e = sqlite_engine
     with time_machine.travel(sh(2026, 3, 2, 10, 0), tick=False):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -18,7 +17,6 @@ from engine.orgchart import split_group
 from engine.parser import user_task_attributes
 from persistence.models import Case, Task, TaskCandidate
 
-EXPRESSION = re.compile(r"[$#]\{(.*?)\}")
 SORT_COLUMNS = {
     "due": Task.due_at,
     "dueDate": Task.due_at,
@@ -75,13 +73,12 @@ def task_info(row: Task, case: Case | None = None) -> TaskInfo:
 # ---------------------------------------------------------------------- writing
 def _interpolate(text: str, task, script_engine) -> Any:
     """Evaluate a Camunda attribute value: plain text, one ``${expr}``, or text mixing both."""
-    matches = list(EXPRESSION.finditer(text))
-    if not matches:
+    if "{" not in text:
         return text
     try:
-        if len(matches) == 1 and matches[0].span() == (0, len(text)):
-            return script_engine.evaluate(task, text)
-        return EXPRESSION.sub(lambda m: str(script_engine.evaluate(task, m.group(0))), text)
+        return script_engine.evaluate_text(task, text)
+    except ScriptError:
+        raise
     except Exception as exc:  # every evaluation failure becomes one clear error
         raise ScriptError(f"任务“{task.task_spec.bpmn_name or task.task_spec.name}”的表达式 {text!r} 求值失败：{exc}") from exc
 

@@ -339,6 +339,15 @@ class Engine:
         with self.unit_of_work() as s:
             return self.deployer.list_deployments(s)
 
+    def metrics(self, date_from: dt.date, date_to: dt.date, *, unit: str | None = None,
+                as_of: dt.datetime | None = None, due_soon_days: int = 3) -> dict[str, Any]:
+        """The county's figures for a date range (definitions in engine.metrics), as JSON-able data."""
+        from engine.metrics import compute_metrics
+
+        with self.unit_of_work() as s:
+            return compute_metrics(s, date_from, date_to, as_of=as_of, unit=unit,
+                                   due_soon_days=due_soon_days).to_dict()
+
     # ------------------------------------------------------------------ tasks
     def list_tasks(self, **filters) -> list[inbox.TaskInfo]:
         """Inbox query over the task table (see engine.inbox.task_query for filters)."""

@@ -242,7 +242,9 @@ def _plan(rng: random.Random, n: int, now: dt.datetime, sim: Simulator) -> list[
         p.recheck_hearing = rng.random() < 0.3
         p.satisfied = rng.random() < 0.9
         p.evaluates = rng.random() < 0.7
-        stall_chance = 0.12 * (1.6 if unit in SLOW_UNITS else 1.0)
+        # A stalled matter only shows once its period has run out, so older ones stall more
+        # often: about one in ten open matters ends up overdue, as on a bad day in a county.
+        stall_chance = (0.3 if route6 and age > 62 else 0.1) * (1.5 if unit in SLOW_UNITS else 1.0)
         if rng.random() < stall_chance:
             if route6:
                 p.stall_at = rng.choices(("Task_investigate", "Task_hear_petitioner", "Task_draft_opinion",

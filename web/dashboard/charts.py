@@ -198,7 +198,8 @@ def dashboard_charts(overview) -> dict[str, Chart]:
         ("late", "逾期", [w.metrics.overdue for w in weeks]),
         ("soon", "临期", [w.metrics.due_soon for w in weeks]),
     ])
-    units = sorted(overview.report.units.values(),
+    units = sorted((m for m in overview.report.units.values()
+                    if m.overdue or m.due_soon or m.on_time_handling.denominator),
                    key=lambda m: (-m.overdue, -m.due_soon, orgchart.unit_name(m.unit)))
     unit_rows = [(orgchart.unit_name(m.unit), [m.overdue, m.due_soon], f"按期 {percent(m.on_time_handling.value)}")
                  for m in units[:16]]

@@ -31,6 +31,7 @@ from engine import demo_data, orgchart
 from engine.calendar import SHANGHAI
 from engine.demo_sim import CaseState, CountyPolicy, Petition, Simulator, Track, at, time_machine
 from engine.errors import NotFound
+from engine.metrics import compute_metrics
 from persistence.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,6 @@ def load_demo(engine, cases: int = 300, if_empty: bool = False, *, seed: int = D
     letters = _letters(engine, sim, rng, policy, now)
     claimed = _claims(engine, sim, rng, now)
     with engine.unit_of_work() as s:
-        from engine.metrics import compute_metrics
-
         figures = compute_metrics(s, (now - dt.timedelta(days=HISTORY_DAYS)).astimezone(SHANGHAI).date(),
                                   now.astimezone(SHANGHAI).date(), as_of=now)
     return {

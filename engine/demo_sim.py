@@ -379,17 +379,17 @@ class CountyPolicy:
                        "filing_no": f"郓信备〔{p.received_at.year}〕{p.seq}号"}, after=filed)
 
     # ----- 复查 / 复核 (review, recheck)
-    def _decide(self, p, state, prefix: str, phase: str) -> Action:
+    def _decide(self, p, state, prefix: str) -> Action:
         unit = next(t for t in state.ready if t.activity_id == f"Task_{prefix}_draft").candidate_groups[0].split(":")[0]
         return Action(self._days(6, 18), self.user_for(unit, "handler"), f"Task_{prefix}_draft",
                       {f"{prefix}_findings": "原处理意见认定事实清楚，适用依据正确。", f"{prefix}_decision": "uphold",
                        f"{prefix}_outcome": p.outcome, f"{prefix}_basis": "《信访工作条例》第三十五条、第三十六条"})
 
     def Task_review_draft(self, p, state):
-        return self._decide(p, state, "review", "review")
+        return self._decide(p, state, "review")
 
     def Task_recheck_draft(self, p, state):
-        return self._decide(p, state, "recheck", "recheck")
+        return self._decide(p, state, "recheck")
 
     def _approve(self, state, prefix: str) -> Action:
         unit = next(t for t in state.ready if t.activity_id == f"Task_{prefix}_approve").candidate_groups[0].split(":")[0]

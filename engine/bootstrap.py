@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import event
+
 from engine.core import Engine
 from persistence.db import default_database_url, make_engine, make_session_factory, upgrade
 
@@ -15,9 +17,16 @@ def build_engine(database_url: str | None = None, *, migrate: bool = True) -> En
     if migrate:
         upgrade(url)
     db = make_engine(url)
-    engine = Engine(make_session_factory(db))
+    reader = make_engine(url, read_only=True) if url.startswith("sqlite") else None
+    if reader is not None:
+        # Disposing the main engine closes the readers too, so SQLite checkpoints its
+        # WAL when the last connection goes (a copied database file is then complete).
+        event.listen(db, "engine_disposed", lambda _engine: reader.dispose())
+    engine = Engine(make_session_factory(db),
+                    read_session_factory=make_session_factory(reader) if reader is not None else None)
     engine.database_url = url
     engine.db = db
+    engine.read_db = reader
     return engine
 
 

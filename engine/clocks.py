@@ -46,7 +46,7 @@ MAX_EXTENSION_DAYS_DEFAULT = 30
 # Which case variable names the unit that owes a clock's period, when the clock itself
 # carries no unit. Petitioner windows belong to the unit whose answer may be reviewed.
 UNIT_VARIABLES: dict[str, tuple[str, ...]] = {
-    "acceptance": ("registering_unit",),
+    "acceptance": ("registering_unit", "registered_unit"),
     "handling": ("handling_unit",),
     "assignment": ("assigned_unit", "handling_unit"),
     "review_window": ("handling_unit",),
@@ -54,6 +54,8 @@ UNIT_VARIABLES: dict[str, tuple[str, ...]] = {
     "recheck_window": ("review_unit",),
     "recheck": ("recheck_unit",),
     "objection": ("handling_unit",),
+    "supervision_answer": ("target_unit",),
+    "risk_reminder_answer": ("target_unit",),
 }
 
 

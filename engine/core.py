@@ -30,15 +30,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from engine import inbox, spiff_patches, status  # noqa: F401  (spiff_patches: installs on import)
+from engine import inbox, records, spiff_patches, status  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser
 from engine.store import STATE_FORMAT, StateStore
 from persistence.db import utcnow
-from persistence.models import Case, CaseUnit, Event, ProcessDefinition, Task
+from persistence.models import Case, Event, ProcessDefinition, Task
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,10 @@ log = logging.getLogger(__name__)
 SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "channel", "category",
                   "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
                   "confidential", "accused_unit")
-UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit", "accused_unit")
+UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit")
+# The unit a 检举控告 accuses is recorded with this role so the access policy can keep
+# the case from it (第三十条第三款); it is never an "involved" unit.
+ACCUSED_ROLE = "accused"
 SUMMARY_TEXT_LIMIT = 200
 # Activities whose scripts or forms write notices (never joins: see _log_notices).
 NOTICE_SOURCES = (ScriptTask, UserTaskMixin, BusinessRuleTaskMixin, ManualTask)
@@ -114,8 +116,9 @@ class Engine:
     """Deploys definitions and runs cases, persisting every step."""
 
     def __init__(self, session_factory, *, script_engine=None, store: StateStore | None = None,
-                 parser_factory=XinfangParser):
+                 parser_factory=XinfangParser, read_session_factory=None):
         self.sessions = session_factory
+        self.read_sessions = read_session_factory
         self.store = store or StateStore()
         self.script_engine = script_engine or _script_engine()
         self.deployer = Deployer(self.store, parser_factory)
@@ -123,9 +126,13 @@ class Engine:
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
-    def unit_of_work(self):
-        """One transaction: commit on success, roll back (and drop cached state) on error."""
-        session: Session = self.sessions()
+    def unit_of_work(self, read_only: bool = False):
+        """One transaction: commit on success, roll back (and drop cached state) on error.
+
+        ``read_only`` units on SQLite start a plain (deferred) transaction instead of
+        taking the write lock, so pages that only read never wait for a writer.
+        """
+        session: Session = (self.read_sessions if read_only and self.read_sessions else self.sessions)()
         touched: list[str] = []
         session.info["touched_cases"] = touched
         session.info["events"] = []
@@ -148,6 +155,12 @@ class Engine:
             except Exception:  # a hook must never undo a committed command
                 log.exception("after-commit hook failed")
 
+    def close(self) -> None:
+        """Release the database connections this engine holds."""
+        for db in (getattr(self, "db", None), getattr(self, "read_db", None)):
+            if db is not None:
+                db.dispose()
+
     def evict_cache(self, case_id: str | None = None) -> None:
         """Forget live workflows so the next command reloads them from the database."""
         self.store.forget(case_id)
@@ -160,26 +173,26 @@ class Engine:
 
     def list_definitions(self, key: str | None = None, latest_only: bool = False) -> list[DefinitionInfo]:
         """Deployed process definitions."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return self.deployer.list_definitions(s, key, latest_only)
 
     def get_definition(self, definition_id: str) -> DefinitionInfo:
         """One definition version."""
         from engine.deploy import definition_info
 
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return definition_info(self.deployer.get(s, definition_id))
 
     def get_definition_xml(self, definition_id: str) -> str:
         """The BPMN XML a definition version was deployed from."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return self.deployer.get(s, definition_id).resource.content.decode("utf-8")
 
     def latest_definition(self, key: str) -> DefinitionInfo:
         """The newest version of a process key."""
         from engine.deploy import definition_info
 
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return definition_info(self.deployer.latest_for_key(s, key))
 
     # ------------------------------------------------------------------ cases
@@ -203,20 +216,23 @@ class Engine:
             start = wf.get_next_task(state=TaskState.READY)
             (start or wf.task_tree).data.update(variables)
             now = utcnow()
-            case = Case(id=str(uuid.uuid4()), business_key=business_key, definition_id=d.id, process_key=d.key,
-                        status="running", started_at=now, started_by=actor, updated_at=now, summary={})
-            s.add(case)
-            s.flush()
+            case = records.CaseRecord(
+                id=str(uuid.uuid4()), business_key=business_key, definition_id=d.id, process_key=d.key,
+                status="running", started_at=now, started_by=actor, ended_at=None, updated_at=now, version=0,
+                state=None, serializer_version=None, next_timer_at=None, matter_key=None, matter_status=None,
+                summary={}, units=[], notice_keys=[], error=None)
+            # The row goes in first: clocks, tasks and units written during the step refer to it.
+            records.insert_case(s, case)
             s.info["touched_cases"].append(case.id)
             self._event(s, case.id, actor, "case_started",
                         {"definition_id": d.id, "business_key": business_key, "variables": _jsonable(variables)})
             self._run(wf, case)
             self._after_step(s, case, wf, {}, actor, now)
-            return self._case_info(case, wf, s.info["open_tasks"])
+            return self._case_info(case, wf, s.info["open_tasks"], s.info["data"])
 
     def get_case(self, case_id: str, with_variables: bool = True) -> CaseInfo:
         """A case with its current variables."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             case = self._case(s, case_id)
             wf = self._load(s, case, keep=True) if with_variables and case.state else None
             return self._case_info(case, wf)
@@ -225,7 +241,7 @@ class Engine:
                    business_key: str | None = None, matter_key: str | None = None,
                    case_filter=None, offset: int = 0, limit: int | None = 100) -> list[CaseInfo]:
         """Cases, newest first; ``case_filter`` is an extra SQL condition (access policy)."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             q = select(Case)
             if process_key:
                 q = q.where(Case.process_key == process_key)
@@ -245,7 +261,7 @@ class Engine:
     def find_repeats(self, variables: dict[str, Any]) -> dict[str, Any]:
         """What a new petition with these variables would be: new, linked repeat, or refused."""
         variables = dict(variables)
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             self._add_repeat_variables(s, variables)
         return {k: variables.get(k) for k in ("matter_key", "repeat_status", "repeat_of")}
 
@@ -264,7 +280,7 @@ class Engine:
 
     def history(self, case_id: str) -> list[EventInfo]:
         """Every event of a case, oldest first."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             self._case(s, case_id)
             rows = s.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.at, Event.id))
             return [EventInfo(e.id, e.case_id, e.at, e.actor, e.kind, e.data or {}) for e in rows]
@@ -278,7 +294,7 @@ class Engine:
 
     def case_diagram_state(self, case_id: str) -> dict[str, Any]:
         """Activity ids that are active, completed and overdue, for diagram highlighting."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             case = self._case(s, case_id)
             wf = self._load(s, case, keep=True)
             active, done = set(), set()
@@ -324,10 +340,11 @@ class Engine:
             details = change(wf, *new) or {}
             case.definition_id = target.id
             specs = [new[0], *new[1].values()]
-            for row in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")):
+            for row in records.open_tasks(s, case.id):
                 ts = next((sp.task_specs[row.activity_id] for sp in specs if row.activity_id in sp.task_specs), None)
                 if ts is not None:
                     row.name, row.documentation, row.lane = ts.bpmn_name or ts.name, ts.documentation, ts.lane
+                    records.update_task(s, row, "name", "documentation", "lane")
             self._event(s, case.id, actor, "migrated", {
                 "from_definition_id": source.id, "from_version": source.version,
                 "to_definition_id": target.id, "to_version": target.version, **_jsonable(details)})
@@ -336,7 +353,7 @@ class Engine:
 
     def list_deployments(self) -> list[DeploymentInfo]:
         """Every deployment, newest first, with the definitions and decisions it created."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return self.deployer.list_deployments(s)
 
     def metrics(self, date_from: dt.date, date_to: dt.date, *, unit: str | None = None,
@@ -344,31 +361,31 @@ class Engine:
         """The county's figures for a date range (definitions in engine.metrics), as JSON-able data."""
         from engine.metrics import compute_metrics
 
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return compute_metrics(s, date_from, date_to, as_of=as_of, unit=unit,
                                    due_soon_days=due_soon_days).to_dict()
 
     # ------------------------------------------------------------------ tasks
     def list_tasks(self, **filters) -> list[inbox.TaskInfo]:
         """Inbox query over the task table (see engine.inbox.task_query for filters)."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return inbox.list_tasks(s, **filters)
 
     def count_tasks(self, **filters) -> int:
         """Number of tasks the same filters would list."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return inbox.count_tasks(s, **filters)
 
     def get_task(self, task_id: str) -> inbox.TaskInfo:
         """One task, or NotFound."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             return inbox.task_info(self._task(s, task_id))
 
     def task_form(self, task_id: str):
         """The task's Camunda form as a ``forms.Form`` (empty when the task has none)."""
         from forms import Form
 
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             row = self._task(s, task_id)
             spec = self._task_spec(s, row)
             spiff_form = getattr(spec, "form", None)
@@ -376,7 +393,7 @@ class Engine:
 
     def evaluate_for_task(self, task_id: str, expression: str) -> Any:
         """Evaluate an expression (e.g. a form default ``${…}``) in a ready task's data."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             row = self._task(s, task_id)
             wf = self._load(s, self._case(s, row.case_id), keep=True)
             t = self._spiff_task(wf, row)
@@ -386,7 +403,7 @@ class Engine:
 
     def task_variables(self, task_id: str) -> dict[str, Any]:
         """The data a ready task sees (its form defaults come from here)."""
-        with self.unit_of_work() as s:
+        with self.unit_of_work(read_only=True) as s:
             row = self._task(s, task_id)
             case = self._case(s, row.case_id)
             wf = self._load(s, case, keep=True)
@@ -400,6 +417,7 @@ class Engine:
             if row.assignee and row.assignee != user:
                 raise Conflict(f"任务已被 {row.assignee} 认领")
             row.assignee = user
+            records.update_task(s, row, "assignee")
             self._event(s, row.case_id, user, "task_claimed", {"task_id": row.id, "task": row.name})
             return inbox.task_info(row)
 
@@ -408,6 +426,7 @@ class Engine:
         with self.unit_of_work() as s:
             row = self._ready_task(s, task_id, lock=True)
             previous, row.assignee = row.assignee, None
+            records.update_task(s, row, "assignee")
             self._event(s, row.case_id, actor, "task_unclaimed", {"task_id": row.id, "task": row.name, "from": previous})
             return inbox.task_info(row)
 
@@ -416,6 +435,7 @@ class Engine:
         with self.unit_of_work() as s:
             row = self._ready_task(s, task_id, lock=True)
             previous, row.assignee = row.assignee, user
+            records.update_task(s, row, "assignee")
             self._event(s, row.case_id, actor, "task_assigned",
                         {"task_id": row.id, "task": row.name, "from": previous, "to": user})
             return inbox.task_info(row)
@@ -441,11 +461,13 @@ class Engine:
             self._run(wf, case)
             status.move_task(row, "completed")
             row.completed_at, row.completed_by = now, actor
+            records.update_task(s, row, "state", "completed_at", "completed_by")
+            after = self._data(wf)
             self._event(s, case.id, actor, "task_completed",
                         {"task_id": row.id, "task": row.name, "activity_id": row.activity_id,
-                         "changes": _diff(before, self._data(wf), values)})
-            self._after_step(s, case, wf, before, actor, now)
-            return self._case_info(case, wf, s.info["open_tasks"])
+                         "changes": _diff(before, after, values)})
+            self._after_step(s, case, wf, before, actor, now, after)
+            return self._case_info(case, wf, s.info["open_tasks"], s.info["data"])
 
     # ------------------------------------------------------------------ messages and timers
     def send_message(self, message_name: str, *, business_key: str | None = None, case_id: str | None = None,
@@ -493,9 +515,9 @@ class Engine:
             now = utcnow()
             self._run(wf, case)
             self._event(s, case.id, actor, "message_received",
-                        {"message": message_name, "changes": _diff(before, self._data(wf), payload)})
-            self._after_step(s, case, wf, before, actor, now)
-            return self._case_info(case, wf, s.info["open_tasks"])
+                        {"message": message_name, "changes": _diff(before, after := self._data(wf), payload)})
+            self._after_step(s, case, wf, before, actor, now, after)
+            return self._case_info(case, wf, s.info["open_tasks"], s.info["data"])
 
     def advance_timers(self, case_id: str, now: dt.datetime | None = None) -> int:
         """Fire whatever timers of a case are due; returns how many fired."""
@@ -530,12 +552,11 @@ class Engine:
             raise NotFound(f"案件 {case_id!r} 不存在")
         return case
 
-    def _lock_case(self, s: Session, case_id: str) -> Case:
+    def _lock_case(self, s: Session, case_id: str) -> records.CaseRecord:
         # FOR UPDATE serialises commands on one case on PostgreSQL; SQLite's BEGIN
-        # IMMEDIATE already holds the database write lock; the version column catches
-        # anything else (a workflow cached from an older version).
-        case = s.scalars(select(Case).where(Case.id == case_id).with_for_update()
-                         .execution_options(populate_existing=True)).first()
+        # IMMEDIATE already holds the database write lock; the version check in the
+        # save catches anything else (a workflow cached from an older version).
+        case = records.load_case(s, case_id, lock=True) if case_id else None
         if case is None:
             raise NotFound(f"案件 {case_id!r} 不存在")
         s.info["touched_cases"].append(case.id)
@@ -547,19 +568,15 @@ class Engine:
             raise NotFound(f"任务 {task_id!r} 不存在")
         return row
 
-    def _ready_task(self, s: Session, task_id: str, lock: bool) -> Task:
-        if lock:
-            # One statement locks the task and its case row (PostgreSQL FOR UPDATE) and
-            # reloads both, so a second command on the case sees the first one's result.
-            found = s.execute(select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)
-                              .with_for_update().execution_options(populate_existing=True)).first()
-            if found is None:
-                raise NotFound(f"任务 {task_id!r} 不存在")
-            row, case = found
-            s.info["touched_cases"].append(case.id)
-            s.info["locked_case"] = case
-        else:
-            row = self._task(s, task_id)
+    def _ready_task(self, s: Session, task_id: str, lock: bool) -> records.TaskRecord:
+        # One statement locks the task and its case row (PostgreSQL FOR UPDATE) and
+        # reads both, so a second command on the case sees the first one's result.
+        found = records.load_task_and_case(s, task_id, lock=lock) if task_id else None
+        if found is None:
+            raise NotFound(f"任务 {task_id!r} 不存在")
+        row, case = found
+        s.info["touched_cases"].append(case.id)
+        s.info["locked_case"] = case
         if row.state != "ready":
             raise Conflict(f"任务“{row.name}”的状态为“{status.TASK_STATE_LABELS.get(row.state, row.state)}”，不能再办理")
         return row
@@ -586,20 +603,19 @@ class Engine:
         except SpiffWorkflowException as exc:
             raise ScriptError(f"案件 {case.id} 执行出错：{_spiff_message(exc)}") from exc
 
-    def _after_step(self, s: Session, case: Case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
-                    now: dt.datetime) -> None:
-        """Mirror the workflow into the tables (tasks, timers, clocks, summary) and save it."""
-        with s.no_autoflush:  # one flush at the end, not one before every query
-            self._mirror(s, case, wf, before, actor, now)
-        try:
-            s.flush()  # the mapper's version_id_col makes this UPDATE … WHERE version = old
-        except StaleDataError:
-            raise Conflict("案件已被他人同时修改，请刷新后重试") from None
+    def _after_step(self, s: Session, case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
+                    now: dt.datetime, after: dict[str, Any] | None = None) -> None:
+        """Mirror the workflow into the tables (tasks, timers, clocks, summary) and save it.
+
+        ``after`` is the case's data after the step when the caller already has it.
+        """
+        self._mirror(s, case, wf, before, actor, now, after)
+        records.save_case(s, case)  # UPDATE … WHERE version = old: Conflict if someone saved first
         self.store.keep_workflow(case.id, case.version, wf)
 
-    def _mirror(self, s: Session, case: Case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
-                now: dt.datetime) -> None:
-        data = self._data(wf)
+    def _mirror(self, s: Session, case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
+                now: dt.datetime, after: dict[str, Any] | None) -> None:
+        data = after if after is not None else self._data(wf)
         if _clocks_changed(s, case.id, before, data, actor, now):
             _rearm_date_timers(wf, before, data)
             self._run(wf, case)
@@ -607,6 +623,7 @@ class Engine:
         self._log_notices(s, case, wf, actor)
         open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now)
         s.info["open_tasks"] = open_tasks
+        s.info["data"] = data
         if wf.completed and case.status == "running":
             status.move_case(case, "completed")
             case.ended_at = now
@@ -620,14 +637,20 @@ class Engine:
         case.serializer_version = STATE_FORMAT
         case.updated_at = now
 
-    def _sync_units(self, s: Session, case: Case, data: dict[str, Any], open_tasks: list[Task]) -> None:
+    def _sync_units(self, s: Session, case, data: dict[str, Any], open_tasks: list) -> None:
         units = {u[:64] for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
         units |= {t.unit_code for t in open_tasks if t.unit_code}
+        accused = data.get("accused_unit")
         have = set(case.units or [])
-        new = sorted(units - have)
-        if new:
-            for u in new:
-                s.add(CaseUnit(case_id=case.id, unit_code=u))
+        rows = [(u, None) for u in sorted(units - have)]
+        # (a unit both involved and accused keeps its involved row: case_units has one row
+        # per unit, and the access policy also reads accused_unit from the case summary)
+        if (isinstance(accused, str) and accused and f"{ACCUSED_ROLE}:{accused}" not in have
+                and accused not in have and accused not in units):
+            rows.append((accused[:64], ACCUSED_ROLE))
+            units.add(f"{ACCUSED_ROLE}:{accused}")
+        if rows:
+            records.insert_case_units(s, case.id, rows)
             case.units = sorted(have | units)
 
     def _log_notices(self, s: Session, case: Case, wf: BpmnWorkflow, actor: str) -> None:
@@ -735,12 +758,13 @@ class Engine:
                 clean[f.id] = None
         return clean
 
-    def _case_info(self, case: Case, wf: BpmnWorkflow | None, open_tasks: list[Task] | None = None) -> CaseInfo:
+    def _case_info(self, case, wf: BpmnWorkflow | None, open_tasks: list | None = None,
+                   data: dict[str, Any] | None = None) -> CaseInfo:
         return CaseInfo(
             id=case.id, business_key=case.business_key, definition_id=case.definition_id,
             process_key=case.process_key, status=case.status, started_at=case.started_at, ended_at=case.ended_at,
             started_by=case.started_by, summary=dict(case.summary or {}),
-            variables=_jsonable(self._data(wf)) if wf is not None else {},
+            variables=_jsonable(data if data is not None else self._data(wf)) if wf is not None else {},
             matter_key=case.matter_key, matter_status=case.matter_status, next_timer_at=case.next_timer_at,
             error=case.error, tasks=[inbox.task_info(t, case) for t in open_tasks or []],
         )

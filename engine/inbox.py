@@ -11,7 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine import status
+from engine import records, status
 from engine.errors import InvalidInput, ScriptError
 from engine.orgchart import split_group
 from engine.parser import user_task_attributes
@@ -115,16 +115,14 @@ def ready_user_tasks(wf) -> list:
     return [t for t in wf.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTaskMixin)]
 
 
-def sync_tasks(s: Session, case: Case, wf, script_engine, now: dt.datetime) -> list[Task]:
+def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime) -> list:
     """Insert rows for newly ready user tasks, close rows whose task is no longer ready.
 
     Returns the case's open task rows after the step.
     """
-    # The identity map may hold rows this command already closed (not flushed yet).
-    open_rows = {r.id: r for r in s.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready"))
-                 if r.state == "ready"}
+    open_rows = {r.id: r for r in records.open_tasks(s, case.id)}
     ready = {str(t.id): t for t in ready_user_tasks(wf)}
-    still_open = []
+    still_open, new_rows = [], []
     for task_id, row in open_rows.items():
         if task_id in ready:
             still_open.append(row)
@@ -132,16 +130,12 @@ def sync_tasks(s: Session, case: Case, wf, script_engine, now: dt.datetime) -> l
         t = _find(wf, task_id)
         status.move_task(row, "completed" if t is not None and t.has_state(TaskState.COMPLETED) else "cancelled")
         row.completed_at = row.completed_at or now
+        records.update_task(s, row, "state", "completed_at")
     for task_id, t in ready.items():
-        if task_id in open_rows:
-            continue
-        row = _new_row(case, t, script_engine, now)
-        row.candidates = [TaskCandidate(task_id=row.id, kind=kind, name=name[:128])
-                          for kind, names in (("group", row.candidate_groups), ("user", row.candidate_users))
-                          for name in dict.fromkeys(names)]
-        s.add(row)
-        still_open.append(row)
-    return still_open
+        if task_id not in open_rows:
+            new_rows.append(_new_row(case, t, script_engine, now))
+    records.insert_tasks(s, new_rows)
+    return still_open + new_rows
 
 
 def _find(wf, task_id: str):
@@ -167,14 +161,14 @@ def _new_row(case: Case, t, script_engine, now: dt.datetime) -> Task:
             raise ScriptError(f"任务“{t.task_spec.bpmn_name}”的优先级 {attrs['priority']!r} 不是整数") from None
     unit = next((u for u, _ in map(split_group, groups) if u), None)
     form = getattr(t.task_spec, "form", None)
-    return Task(
+    return records.TaskRecord(
         id=str(t.id), case_id=case.id, process_key=t.workflow.spec.name, activity_id=t.task_spec.name,
         name=t.task_spec.bpmn_name or t.task_spec.name, state="ready",
         assignee=str(assignee) if assignee not in (None, "") else None,
         candidate_groups=groups, candidate_users=users, unit_code=unit, lane=t.task_spec.lane,
         due_at=due, follow_up_at=follow, priority=priority,
         form_key=(attrs.get("formKey") or getattr(form, "key", None) or None),
-        documentation=t.task_spec.documentation, created_at=now,
+        documentation=t.task_spec.documentation, created_at=now, completed_at=None, completed_by=None,
     )
 
 

@@ -3,7 +3,7 @@ import importlib
 
 from persistence import models  # noqa: F401
 
-for _name in ("persistence.models_clocks", "persistence.accounts"):
+for _name in ("persistence.models_clocks", "persistence.accounts", "persistence.numbering"):
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as exc:  # subsystem not present yet

@@ -77,17 +77,22 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """Create a SQLAlchemy engine for ``url`` with the product's connection settings."""
+def make_engine(url: str | None = None, *, read_only: bool = False, **kwargs) -> Engine:
+    """Create a SQLAlchemy engine for ``url`` with the product's connection settings.
+
+    On SQLite a write transaction takes the database lock at BEGIN (IMMEDIATE), so two
+    writers queue instead of failing on the lock upgrade; ``read_only`` engines begin
+    a plain deferred transaction and read a consistent WAL snapshot without waiting.
+    """
     url = url or default_database_url()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so a
-        # write transaction takes the lock at its first statement.
+        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
         @event.listens_for(engine, "begin")
         def _begin(conn):  # pragma: no cover - trivial
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(begin)
 
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_conn, _record):

@@ -128,7 +128,7 @@ def engine(db_url):
     """An Engine on a fresh database, run once per backend."""
     e = _engine_on(db_url)
     yield e
-    e.db.dispose()
+    e.close()
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def sqlite_engine(sqlite_url):
     """An Engine on a fresh SQLite file."""
     e = _engine_on(sqlite_url)
     yield e
-    e.db.dispose()
+    e.close()
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +148,7 @@ def deployed_template(sqlite_template, tmp_path_factory) -> Path:
     shutil.copy(sqlite_template, path)
     e = _engine_on(f"sqlite:///{path}")
     deploy_folder(e, PROCESSES)
-    e.db.dispose()
+    e.close()
     return path
 
 
@@ -159,7 +159,7 @@ def deployed_engine(deployed_template, tmp_path):
     shutil.copy(deployed_template, path)
     e = _engine_on(f"sqlite:///{path}")
     yield e
-    e.db.dispose()
+    e.close()
 
 
 @pytest.fixture

@@ -1,0 +1,140 @@
+"""Case and task rows on the engine's hot path, read and written with SQLAlchemy Core.
+
+Every command reads one case (and a task), runs the workflow and writes a handful of
+rows.  Doing that through the ORM's unit of work cost several times more than the
+workflow step itself, so the commands work on plain records here: one SELECT to
+load, explicit INSERT/UPDATE statements to save, the case's version column checked in
+the UPDATE's WHERE clause (optimistic lock).  Reads elsewhere may still use the ORM
+models; they map the same tables.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict
+from persistence.models import Case, CaseUnit, Task, TaskCandidate
+
+CASES = Case.__table__
+TASKS = Task.__table__
+CASE_FIELDS = tuple(c.name for c in CASES.columns)
+TASK_FIELDS = tuple(c.name for c in TASKS.columns)
+_CASE_DATA_FIELDS = tuple(f for f in CASE_FIELDS if f not in ("id", "version"))
+
+# Statements are built once with bound parameters: building and coercing a statement
+# per command cost more than running it.
+_LOAD_CASE = select(CASES).where(CASES.c.id == bindparam("case_id"))
+_LOAD_CASE_LOCKED = _LOAD_CASE.with_for_update()
+_JOINED = select(*[c.label(f"t_{c.name}") for c in TASKS.columns],
+                 *[c.label(f"c_{c.name}") for c in CASES.columns]).select_from(
+    TASKS.join(CASES, CASES.c.id == TASKS.c.case_id)).where(TASKS.c.id == bindparam("task_id"))
+_JOINED_LOCKED = _JOINED.with_for_update()
+_INSERT_CASE = insert(CASES)
+_SAVE_CASE = (update(CASES)
+              .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_version"))
+              .values({**{f: bindparam(f) for f in _CASE_DATA_FIELDS}, "version": bindparam("_new_version")}))
+_OPEN_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id"), TASKS.c.state == "ready")
+_INSERT_TASKS = insert(TASKS)
+_INSERT_CANDIDATES = insert(TaskCandidate.__table__)
+_INSERT_UNITS = insert(CaseUnit.__table__)
+
+
+@lru_cache(maxsize=32)
+def _update_task_stmt(fields: tuple[str, ...]):
+    return update(TASKS).where(TASKS.c.id == bindparam("_id")).values({f: bindparam(f) for f in fields})
+
+
+class Record:
+    """A row as a plain object whose attributes are the table's columns."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, **values: Any):
+        self.__dict__.update(values)
+
+    def values(self, fields: Iterable[str]) -> dict[str, Any]:
+        """The named attributes as a dict (for INSERT/UPDATE)."""
+        return {f: self.__dict__.get(f) for f in fields}
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"{type(self).__name__}({self.__dict__.get('id')!r})"
+
+
+class CaseRecord(Record):
+    """A row of ``cases``."""
+
+
+class TaskRecord(Record):
+    """A row of ``tasks``."""
+
+
+def _case_from(mapping) -> CaseRecord:
+    return CaseRecord(**dict(mapping))
+
+
+def load_case(s: Session, case_id: str, lock: bool) -> CaseRecord | None:
+    """The case row, locked FOR UPDATE (PostgreSQL) when ``lock``."""
+    row = s.execute(_LOAD_CASE_LOCKED if lock else _LOAD_CASE, {"case_id": case_id}).mappings().first()
+    return _case_from(row) if row is not None else None
+
+
+def load_task_and_case(s: Session, task_id: str, lock: bool) -> tuple[TaskRecord, CaseRecord] | None:
+    """A task row with its case row, both locked FOR UPDATE when ``lock``, in one statement."""
+    row = s.execute(_JOINED_LOCKED if lock else _JOINED, {"task_id": task_id}).mappings().first()
+    if row is None:
+        return None
+    task = TaskRecord(**{f: row[f"t_{f}"] for f in TASK_FIELDS})
+    case = CaseRecord(**{f: row[f"c_{f}"] for f in CASE_FIELDS})
+    return task, case
+
+
+def insert_case(s: Session, case: CaseRecord) -> None:
+    """Write a new case row (version 1)."""
+    case.version = 1
+    s.execute(_INSERT_CASE, case.values(CASE_FIELDS))
+
+
+def save_case(s: Session, case: CaseRecord) -> None:
+    """Write every field of a case, bumping its version; Conflict when someone else saved first."""
+    params = case.values(_CASE_DATA_FIELDS)
+    params.update(_id=case.id, _version=case.version, _new_version=case.version + 1)
+    result = s.execute(_SAVE_CASE, params)
+    if result.rowcount != 1:
+        raise Conflict("案件已被他人同时修改，请刷新后重试")
+    case.version += 1
+
+
+def open_tasks(s: Session, case_id: str) -> list[TaskRecord]:
+    """The case's ready task rows."""
+    rows = s.execute(_OPEN_TASKS, {"case_id": case_id}).mappings()
+    return [TaskRecord(**dict(r)) for r in rows]
+
+
+def insert_tasks(s: Session, tasks: list[TaskRecord]) -> None:
+    """Write new task rows and their candidate rows."""
+    if not tasks:
+        return
+    s.execute(_INSERT_TASKS, [t.values(TASK_FIELDS) for t in tasks])
+    candidates = [{"task_id": t.id, "kind": kind, "name": name[:128]}
+                  for t in tasks
+                  for kind, names in (("group", t.candidate_groups), ("user", t.candidate_users))
+                  for name in dict.fromkeys(names or [])]
+    if candidates:
+        s.execute(_INSERT_CANDIDATES, candidates)
+
+
+def update_task(s: Session, task: TaskRecord, *fields: str) -> None:
+    """Write the named fields of a task row."""
+    params = task.values(fields)
+    params["_id"] = task.id
+    s.execute(_update_task_stmt(tuple(fields)), params)
+
+
+def insert_case_units(s: Session, case_id: str, units: Iterable[tuple[str, str | None]]) -> None:
+    """Record units newly related to a case, as (unit code, role or None) pairs."""
+    rows = [{"case_id": case_id, "unit_code": u, "role": role} for u, role in units]
+    if rows:
+        s.execute(_INSERT_UNITS, rows)

@@ -462,7 +462,8 @@ class Engine:
             status.move_task(row, "completed")
             row.completed_at, row.completed_by = now, actor
             records.update_task(s, row, "state", "completed_at", "completed_by")
-            after = self._data(wf)
+            s.info["active"] = active = _active_tasks(wf)
+            after = self._data(wf, active)
             self._event(s, case.id, actor, "task_completed",
                         {"task_id": row.id, "task": row.name, "activity_id": row.activity_id,
                          "changes": _diff(before, after, values)})
@@ -615,13 +616,21 @@ class Engine:
 
     def _mirror(self, s: Session, case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
                 now: dt.datetime, after: dict[str, Any] | None) -> None:
-        data = after if after is not None else self._data(wf)
+        # One walk of the task tree serves the variables and the inbox rows.
+        active = s.info.pop("active", None) if after is not None else None
+        if active is None:
+            active = _active_tasks(wf)
+            data = self._data(wf, active)
+        else:
+            data = after
         if _clocks_changed(s, case.id, before, data, actor, now):
             _rearm_date_timers(wf, before, data)
             self._run(wf, case)
-            data = self._data(wf)
+            active = _active_tasks(wf)
+            data = self._data(wf, active)
         self._log_notices(s, case, wf, actor)
-        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now)
+        ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
+        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
         s.info["open_tasks"] = open_tasks
         s.info["data"] = data
         if wf.completed and case.status == "running":
@@ -687,19 +696,20 @@ class Engine:
     def _event(self, s: Session, case_id: str | None, actor: str | None, kind: str, data: dict) -> None:
         s.info["events"].append({"case_id": case_id, "at": utcnow(), "actor": actor, "kind": kind, "data": data})
 
-    def _data(self, wf: BpmnWorkflow) -> dict[str, Any]:
+    def _data(self, wf: BpmnWorkflow, active: list | None = None) -> dict[str, Any]:
         """The case's current variables.
 
         The data of every active task and of the last completed one, overlaid in the
         order they last changed, so parallel branches and waiting events all show and
         the newest change (e.g. a clock just extended in one branch) wins over a copy a
-        waiting event took earlier.
+        waiting event took earlier.  ``active`` saves a walk of the task tree when the
+        caller already has the active tasks.
         """
         if wf.completed:
             merged = dict(wf.last_task.data) if wf.last_task is not None else {}
             merged.update(wf.data)
             return merged
-        tasks = wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        tasks = list(_active_tasks(wf) if active is None else active)
         if wf.last_task is not None:
             tasks.append(wf.last_task)  # last on ties: it is the step that just ran
         merged = dict(wf.task_tree.data)
@@ -778,6 +788,11 @@ def _spiff_message(exc: Exception) -> str:
         if v:
             parts.append(f"{attr}={v}")
     return "; ".join(parts)
+
+
+def _active_tasks(wf: BpmnWorkflow) -> list:
+    """Ready, waiting and started tasks of the workflow and its subprocesses (one tree walk)."""
+    return wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
 
 
 def _completed_sink(wf: BpmnWorkflow, reset: bool = False) -> list:

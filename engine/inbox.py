@@ -115,13 +115,14 @@ def ready_user_tasks(wf) -> list:
     return [t for t in wf.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTaskMixin)]
 
 
-def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime) -> list:
+def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_tasks: list | None = None) -> list:
     """Insert rows for newly ready user tasks, close rows whose task is no longer ready.
 
+    ``ready_tasks`` are the workflow's ready user tasks when the caller has them.
     Returns the case's open task rows after the step.
     """
     open_rows = {r.id: r for r in records.open_tasks(s, case.id)}
-    ready = {str(t.id): t for t in ready_user_tasks(wf)}
+    ready = {str(t.id): t for t in (ready_user_tasks(wf) if ready_tasks is None else ready_tasks)}
     still_open, new_rows = [], []
     for task_id, row in open_rows.items():
         if task_id in ready:

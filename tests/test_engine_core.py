@@ -256,3 +256,30 @@ def test_notices_from_every_branch_are_logged_once(engine):
     engine.send_message("review_request", case_id=case.id)
     notices = [e for e in engine.history(case.id) if e.kind == "notice"]
     assert [n.data["title"] for n in notices] == ["信访处理意见书"]
+
+
+def test_accused_unit_is_recorded_apart_from_involved_units(engine):
+    from sqlalchemy import select
+
+    from persistence.models import CaseUnit
+
+    deploy_mini(engine)
+    case = engine.start_case(process_key="mini", variables={**START_VARS, "accused_unit": "zjj",
+                                                            "handling_unit": "rsj"}, actor="alice")
+    with engine.unit_of_work(read_only=True) as s:
+        rows = {(r.unit_code, r.role) for r in s.scalars(select(CaseUnit).where(CaseUnit.case_id == case.id))}
+    assert ("zjj", "accused") in rows
+    assert ("zjj", None) not in rows
+    assert {("xfj", None), ("rsj", None)} <= rows
+
+
+def test_a_read_only_unit_reads_while_a_writer_holds_the_lock(engine):
+    from engine import records
+
+    deploy_mini(engine)
+    case = engine.start_case(process_key="mini", variables=START_VARS, actor="alice")
+    with engine.unit_of_work() as writer:  # on SQLite: BEGIN IMMEDIATE, the write lock is held
+        records.load_case(writer, case.id, lock=True)
+        # A read that queued for the write lock would fail with "database is locked".
+        assert engine.get_case(case.id).status == "running"
+        assert [t.name for t in engine.list_tasks(case_id=case.id)] == ["登记受理"]

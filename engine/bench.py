@@ -24,8 +24,16 @@ def _variables(i: int) -> dict:
             "category": "申诉求决", "amount": i % 7}
 
 
-def _bare_round(spec, subs, script_engine, n: int) -> tuple[float, float]:
+def _bare_round(spec, subs, script_engine, n: int, serializer=None) -> tuple[float, float]:
+    """In-memory lifecycles; with ``serializer``, a full JSON save and load after every step."""
     from engine.inbox import ready_user_tasks
+
+    def round_trip(wf):
+        if serializer is None:
+            return wf
+        restored = serializer.deserialize_json(serializer.serialize_json(wf))
+        restored.script_engine = script_engine
+        return restored
 
     t0, c0 = time.perf_counter(), time.process_time()
     for i in range(n):
@@ -33,6 +41,7 @@ def _bare_round(spec, subs, script_engine, n: int) -> tuple[float, float]:
         start = wf.get_next_task(state=TaskState.READY)
         start.data.update(_variables(i))
         wf.do_engine_steps()
+        wf = round_trip(wf)
         step = 0
         while not wf.completed:
             tasks = ready_user_tasks(wf)
@@ -41,6 +50,7 @@ def _bare_round(spec, subs, script_engine, n: int) -> tuple[float, float]:
             t.run()
             wf.do_engine_steps()
             wf.refresh_timers()
+            wf = round_trip(wf)
             step += 1
     return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
 
@@ -81,12 +91,17 @@ def run_benchmark(cases: int = 200, rounds: int = 3, database_url: str | None = 
     _bare_round(spec, subs, engine.script_engine, 10)
     _persisted_round(engine, 10)
 
-    bare, persisted = [], []
+    from engine.store import make_serializer
+
+    full_serializer = make_serializer()  # specs included, as plain SpiffWorkflow saves a workflow
+    bare, persisted, json_rt = [], [], []
     for r in range(rounds):
         bare.append(_bare_round(spec, subs, engine.script_engine, cases))
         persisted.append(_persisted_round(engine, cases))
+        json_rt.append(_bare_round(spec, subs, engine.script_engine, cases, full_serializer))
         echo(f"round {r + 1}: bare {bare[-1][0]:8.1f} cases/s (cpu {bare[-1][1]:8.1f})   "
-             f"persisted {persisted[-1][0]:8.1f} cases/s (cpu {persisted[-1][1]:8.1f})")
+             f"persisted {persisted[-1][0]:8.1f} cases/s (cpu {persisted[-1][1]:8.1f})   "
+             f"bare+json {json_rt[-1][0]:8.1f} cases/s")
     best_bare, best_persisted = max(b[0] for b in bare), max(p[0] for p in persisted)
     cpu_bare, cpu_persisted = max(b[1] for b in bare), max(p[1] for p in persisted)
     ratio, cpu_ratio = best_persisted / best_bare, cpu_persisted / cpu_bare
@@ -96,6 +111,9 @@ def run_benchmark(cases: int = 200, rounds: int = 3, database_url: str | None = 
          "rates by wall clock and by this process's CPU time (less sensitive to a busy machine)")
     echo(f"bare SpiffWorkflow (in memory): {best_bare:8.1f} cases/s   cpu {cpu_bare:8.1f} cases/s")
     echo(f"persisted engine ({backend}):    {best_persisted:8.1f} cases/s   cpu {cpu_persisted:8.1f} cases/s")
+    best_json = max(j[0] for j in json_rt)
+    echo(f"bare + full JSON save/load each step (reference): {best_json:8.1f} cases/s "
+         f"(ratio to bare {best_json / best_bare:.2f})")
     echo(f"ratio persisted/bare: wall {ratio:.2f}, cpu {cpu_ratio:.2f}  (target >= {TARGET_RATIO})")
     engine.db.dispose()
     if tmp is not None:

@@ -202,16 +202,15 @@ class Engine:
         """Start a case of the newest version of a key (or of a given version) and run it."""
         variables = dict(variables or {})
         with self.unit_of_work() as s:
-            if definition_id:
-                d = self.deployer.get(s, definition_id)
-            elif process_key:
-                d = self.deployer.latest_for_key(s, process_key)
-            else:
+            if not (definition_id or process_key):
                 raise InvalidInput("process_key or definition_id is required")
-            if not d.executable or not d.spec_json:
+            d = records.definition_head(s, key=process_key, definition_id=definition_id)
+            if d is None:
+                raise NotFound(f"流程定义 {definition_id or process_key!r} 不存在")
+            if not d.executable:
                 raise InvalidInput(f"流程“{d.name or d.key}”是不可执行的图（isExecutable=false），不能启动")
             self._add_repeat_variables(s, variables)
-            spec, subs = self.store.specs_for(d.id, d.spec_json)
+            spec, subs = self._specs(s, d.id)
             wf = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
             start = wf.get_next_task(state=TaskState.READY)
             (start or wf.task_tree).data.update(variables)
@@ -582,11 +581,17 @@ class Engine:
             raise Conflict(f"任务“{row.name}”的状态为“{status.TASK_STATE_LABELS.get(row.state, row.state)}”，不能再办理")
         return row
 
+    def _specs(self, s: Session, definition_id: str) -> tuple:
+        """(spec, subprocess specs) of a version: from memory, else restored once from the database."""
+        cached = self.store.cached_specs(definition_id)
+        if cached is not None:
+            return cached
+        return self.store.specs_for(definition_id, records.spec_json(s, definition_id))
+
     def _load(self, s: Session, case: Case, keep: bool = False) -> BpmnWorkflow:
         wf = self.store.cached_workflow(case.id, case.version)
         if wf is None:
-            d = s.get(ProcessDefinition, case.definition_id)
-            spec, subs = self.store.specs_for(d.id, d.spec_json)
+            spec, subs = self._specs(s, case.definition_id)
             wf = self.store.load_state(case.state, spec, subs)
             wf.script_engine = self.script_engine
         if keep:  # read-only use: put it straight back
@@ -725,8 +730,7 @@ class Engine:
                 return
             variables["matter_key"] = key
         key = variables["matter_key"]
-        earlier = list(s.execute(select(Case.id, Case.status, Case.matter_status)
-                                 .where(Case.matter_key == key).order_by(Case.started_at)))
+        earlier = records.cases_with_matter(s, key)
         terminated = [c for c in earlier if c.matter_status == "terminated"]
         running = [c for c in earlier if c.status == "running" and c.matter_status != "terminated"]
         if terminated:

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
-from persistence.models import Case, CaseUnit, Task, TaskCandidate
+from persistence.models import Case, CaseUnit, ProcessDefinition, Task, TaskCandidate
 
 CASES = Case.__table__
 TASKS = Task.__table__
@@ -40,6 +40,16 @@ _OPEN_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id"), TASKS
 _INSERT_TASKS = insert(TASKS)
 _INSERT_CANDIDATES = insert(TaskCandidate.__table__)
 _INSERT_UNITS = insert(CaseUnit.__table__)
+_DEFINITIONS = ProcessDefinition.__table__
+_LATEST_DEFINITION = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.key, _DEFINITIONS.c.name,
+                             _DEFINITIONS.c.executable)
+                      .where(_DEFINITIONS.c.key == bindparam("key"))
+                      .order_by(_DEFINITIONS.c.version.desc()).limit(1))
+_DEFINITION_BY_ID = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.key, _DEFINITIONS.c.name, _DEFINITIONS.c.executable)
+                     .where(_DEFINITIONS.c.id == bindparam("id")))
+_SPEC_JSON = select(_DEFINITIONS.c.spec_json).where(_DEFINITIONS.c.id == bindparam("id"))
+_SAME_MATTER = (select(CASES.c.id, CASES.c.status, CASES.c.matter_status)
+                .where(CASES.c.matter_key == bindparam("key")).order_by(CASES.c.started_at))
 
 
 @lru_cache(maxsize=32)
@@ -77,13 +87,13 @@ def _case_from(mapping) -> CaseRecord:
 
 def load_case(s: Session, case_id: str, lock: bool) -> CaseRecord | None:
     """The case row, locked FOR UPDATE (PostgreSQL) when ``lock``."""
-    row = s.execute(_LOAD_CASE_LOCKED if lock else _LOAD_CASE, {"case_id": case_id}).mappings().first()
+    row = s.connection().execute(_LOAD_CASE_LOCKED if lock else _LOAD_CASE, {"case_id": case_id}).mappings().first()
     return _case_from(row) if row is not None else None
 
 
 def load_task_and_case(s: Session, task_id: str, lock: bool) -> tuple[TaskRecord, CaseRecord] | None:
     """A task row with its case row, both locked FOR UPDATE when ``lock``, in one statement."""
-    row = s.execute(_JOINED_LOCKED if lock else _JOINED, {"task_id": task_id}).mappings().first()
+    row = s.connection().execute(_JOINED_LOCKED if lock else _JOINED, {"task_id": task_id}).mappings().first()
     if row is None:
         return None
     task = TaskRecord(**{f: row[f"t_{f}"] for f in TASK_FIELDS})
@@ -94,14 +104,14 @@ def load_task_and_case(s: Session, task_id: str, lock: bool) -> tuple[TaskRecord
 def insert_case(s: Session, case: CaseRecord) -> None:
     """Write a new case row (version 1)."""
     case.version = 1
-    s.execute(_INSERT_CASE, case.values(CASE_FIELDS))
+    s.connection().execute(_INSERT_CASE, case.values(CASE_FIELDS))
 
 
 def save_case(s: Session, case: CaseRecord) -> None:
     """Write every field of a case, bumping its version; Conflict when someone else saved first."""
     params = case.values(_CASE_DATA_FIELDS)
     params.update(_id=case.id, _version=case.version, _new_version=case.version + 1)
-    result = s.execute(_SAVE_CASE, params)
+    result = s.connection().execute(_SAVE_CASE, params)
     if result.rowcount != 1:
         raise Conflict("案件已被他人同时修改，请刷新后重试")
     case.version += 1
@@ -109,7 +119,7 @@ def save_case(s: Session, case: CaseRecord) -> None:
 
 def open_tasks(s: Session, case_id: str) -> list[TaskRecord]:
     """The case's ready task rows."""
-    rows = s.execute(_OPEN_TASKS, {"case_id": case_id}).mappings()
+    rows = s.connection().execute(_OPEN_TASKS, {"case_id": case_id}).mappings()
     return [TaskRecord(**dict(r)) for r in rows]
 
 
@@ -117,24 +127,44 @@ def insert_tasks(s: Session, tasks: list[TaskRecord]) -> None:
     """Write new task rows and their candidate rows."""
     if not tasks:
         return
-    s.execute(_INSERT_TASKS, [t.values(TASK_FIELDS) for t in tasks])
+    s.connection().execute(_INSERT_TASKS, [t.values(TASK_FIELDS) for t in tasks])
     candidates = [{"task_id": t.id, "kind": kind, "name": name[:128]}
                   for t in tasks
                   for kind, names in (("group", t.candidate_groups), ("user", t.candidate_users))
                   for name in dict.fromkeys(names or [])]
     if candidates:
-        s.execute(_INSERT_CANDIDATES, candidates)
+        s.connection().execute(_INSERT_CANDIDATES, candidates)
 
 
 def update_task(s: Session, task: TaskRecord, *fields: str) -> None:
     """Write the named fields of a task row."""
     params = task.values(fields)
     params["_id"] = task.id
-    s.execute(_update_task_stmt(tuple(fields)), params)
+    s.connection().execute(_update_task_stmt(tuple(fields)), params)
 
 
 def insert_case_units(s: Session, case_id: str, units: Iterable[tuple[str, str | None]]) -> None:
     """Record units newly related to a case, as (unit code, role or None) pairs."""
     rows = [{"case_id": case_id, "unit_code": u, "role": role} for u, role in units]
     if rows:
-        s.execute(_INSERT_UNITS, rows)
+        s.connection().execute(_INSERT_UNITS, rows)
+
+
+def definition_head(s: Session, *, key: str | None = None, definition_id: str | None = None):
+    """(id, key, name, executable) of the newest version of ``key`` or of one version; None if unknown.
+
+    The spec itself is not read: the engine keeps it in memory per version.
+    """
+    if definition_id:
+        return s.connection().execute(_DEFINITION_BY_ID, {"id": definition_id}).first()
+    return s.connection().execute(_LATEST_DEFINITION, {"key": key}).first()
+
+
+def spec_json(s: Session, definition_id: str) -> str | None:
+    """The serialized spec of a definition version."""
+    return s.connection().execute(_SPEC_JSON, {"id": definition_id}).scalar()
+
+
+def cases_with_matter(s: Session, matter_key: str) -> list:
+    """(id, status, matter_status) of every case on the same matter, oldest first."""
+    return list(s.connection().execute(_SAME_MATTER, {"key": matter_key}))

@@ -96,6 +96,10 @@ class StateStore:
             self._specs[definition_id] = cached
         return cached
 
+    def cached_specs(self, definition_id: str) -> tuple | None:
+        """The (spec, subprocess_specs) of a version if already in memory."""
+        return self._specs.get(definition_id)
+
     def remember_specs(self, definition_id: str, spec, subprocess_specs: dict) -> None:
         """Seed the spec cache with objects the deployer just parsed."""
         self._specs[definition_id] = (spec, subprocess_specs)

@@ -7,7 +7,6 @@ end or rolled back entirely (and the live-workflow cache entry dropped) on error
 from __future__ import annotations
 
 import datetime as dt
-import copy
 import hashlib
 import logging
 import re
@@ -19,9 +18,6 @@ from typing import Any, Callable, Iterable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.defaults import ManualTask, ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins import UserTaskMixin
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -31,7 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine import inbox, records, spiff_patches, status  # noqa: F401  (spiff_patches: installs on import)
+from engine import inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser
@@ -455,13 +451,13 @@ class Engine:
             before = self._data(wf)
             t.data.update(values)
             t.run()
-            _completed_sink(wf).append(t)
+            wfstate.completed_sink(wf).append(t)
             now = utcnow()
             self._run(wf, case)
             status.move_task(row, "completed")
             row.completed_at, row.completed_by = now, actor
             records.update_task(s, row, "state", "completed_at", "completed_by")
-            s.info["active"] = active = _active_tasks(wf)
+            s.info["active"] = active = wfstate.active_tasks(wf)
             after = self._data(wf, active)
             self._event(s, case.id, actor, "task_completed",
                         {"task_id": row.id, "task": row.name, "activity_id": row.activity_id,
@@ -492,7 +488,7 @@ class Engine:
                 if case.status != "running":
                     continue
                 wf = self._load(s, case, keep=True)
-                waiting = _waiting_message_tasks(wf, message_name)
+                waiting = wfstate.waiting_message_tasks(wf, message_name)
                 if waiting:
                     matches.append((case, waiting))
             if not matches:
@@ -503,8 +499,8 @@ class Engine:
             case = self._lock_case(s, case.id)
             wf = self._load(s, case)
             before = self._data(wf)
-            catching = _waiting_message_tasks(wf, message_name)
-            definition = _message_definition(catching[0], message_name)
+            catching = wfstate.waiting_message_tasks(wf, message_name)
+            definition = wfstate.message_definition(catching[0], message_name)
             wf.catch(BpmnEvent(definition, {"payload": payload, "result_var": "message_payload"}))
             # Camunda merges message variables into the process; Spiff would nest them
             # under the result variable. The catching task has just inherited its
@@ -527,7 +523,7 @@ class Engine:
                 case.next_timer_at = None
                 return 0
             wf = self._load(s, case)
-            before_waiting = _timer_tasks(wf)
+            before_waiting = wfstate.timer_tasks(wf)
             before = self._data(wf)
             wf.refresh_timers()
             fired = [t for t in before_waiting if not t.has_state(TaskState.WAITING)]
@@ -599,7 +595,7 @@ class Engine:
         return wf
 
     def _run(self, wf: BpmnWorkflow, case: Case) -> None:
-        completed = _completed_sink(wf)
+        completed = wfstate.completed_sink(wf)
         try:
             wf.do_engine_steps(did_complete_task=completed.append)
             wf.refresh_timers()
@@ -624,14 +620,14 @@ class Engine:
         # One walk of the task tree serves the variables and the inbox rows.
         active = s.info.pop("active", None) if after is not None else None
         if active is None:
-            active = _active_tasks(wf)
+            active = wfstate.active_tasks(wf)
             data = self._data(wf, active)
         else:
             data = after
         if _clocks_changed(s, case.id, before, data, actor, now):
-            _rearm_date_timers(wf, before, data)
+            wfstate.rearm_date_timers(wf, before, data)
             self._run(wf, case)
-            active = _active_tasks(wf)
+            active = wfstate.active_tasks(wf)
             data = self._data(wf, active)
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
@@ -642,7 +638,7 @@ class Engine:
             status.move_case(case, "completed")
             case.ended_at = now
             self._event(s, case.id, actor, "case_completed", {"outcome": data.get("outcome")})
-        case.next_timer_at = _next_timer(wf) if case.status == "running" else None
+        case.next_timer_at = wfstate.next_timer(wf) if case.status == "running" else None
         case.matter_key = data.get("matter_key") or case.matter_key
         case.matter_status = data.get("matter_status") or case.matter_status
         case.summary = _summary(data)
@@ -676,14 +672,14 @@ class Engine:
         """
         seen = set(case.notice_keys or [])
         fresh = []
-        for t in _completed_sink(wf, reset=True):
+        for t in wfstate.completed_sink(wf, reset=True):
             if not isinstance(t.task_spec, NOTICE_SOURCES):
                 continue
             notices = t.data.get("notices")
             if not notices or not isinstance(notices, list):
                 continue
             for notice in notices:
-                key = _notice_key(notice)
+                key = wfstate.notice_key(notice)
                 if key not in seen:
                     seen.add(key)
                     fresh.append(notice)
@@ -714,7 +710,7 @@ class Engine:
             merged = dict(wf.last_task.data) if wf.last_task is not None else {}
             merged.update(wf.data)
             return merged
-        tasks = list(_active_tasks(wf) if active is None else active)
+        tasks = list(wfstate.active_tasks(wf) if active is None else active)
         if wf.last_task is not None:
             tasks.append(wf.last_task)  # last on ties: it is the step that just ran
         merged = dict(wf.task_tree.data)
@@ -794,28 +790,6 @@ def _spiff_message(exc: Exception) -> str:
     return "; ".join(parts)
 
 
-def _active_tasks(wf: BpmnWorkflow) -> list:
-    """Ready, waiting and started tasks of the workflow and its subprocesses (one tree walk)."""
-    return wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-
-
-def _completed_sink(wf: BpmnWorkflow, reset: bool = False) -> list:
-    """The tasks completed in the current command (kept on the workflow object)."""
-    sink = getattr(wf, "_xinfang_completed", None)
-    if reset:
-        wf._xinfang_completed = []
-        return sink or []
-    if sink is None:
-        sink = wf._xinfang_completed = []
-    return sink
-
-
-def _notice_key(notice: Any) -> str:
-    """A short, stable fingerprint of a notice's content."""
-    text = repr(sorted(notice.items())) if isinstance(notice, dict) else repr(notice)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -853,80 +827,6 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
             v = v[:SUMMARY_TEXT_LIMIT] + "…"
         out[k] = _jsonable(v)
     return out
-
-
-def _definitions(ed) -> list:
-    """An event definition and, for multiple/event-based ones, those it wraps."""
-    if isinstance(ed, MultipleEventDefinition):
-        return list(ed.event_definitions)
-    return [ed] if ed is not None else []
-
-
-def _waiting_message_tasks(wf: BpmnWorkflow, name: str) -> list:
-    out = []
-    for t in list(wf.event_manager.tasks.values()):
-        defs = _definitions(getattr(t.task_spec, "event_definition", None))
-        if t.has_state(TaskState.WAITING) and any(isinstance(d, MessageEventDefinition) and d.name == name
-                                                  for d in defs):
-            out.append(t)
-    return out
-
-
-def _message_definition(t, name: str):
-    for d in _definitions(t.task_spec.event_definition):
-        if isinstance(d, MessageEventDefinition) and d.name == name:
-            return d
-    return None
-
-
-def _timer_tasks(wf: BpmnWorkflow) -> list:
-    return [t for t in wf.event_manager.tasks.values()
-            if t.has_state(TaskState.WAITING)
-            and any(isinstance(d, TimerEventDefinition) for d in _definitions(getattr(t.task_spec, "event_definition", None)))]
-
-
-def _next_timer(wf: BpmnWorkflow) -> dt.datetime | None:
-    """The earliest instant at which a waiting timer of the case becomes due."""
-    best = None
-    for t in _timer_tasks(wf):
-        # Spiff keeps the evaluated instant (or the cycle's next instant) here once
-        # the timer has been looked at.
-        value = t.internal_data.get("event_value")
-        if isinstance(value, dict):
-            value = value.get("next") if value.get("cycles") != 0 else None
-        if not isinstance(value, str) or not value:
-            continue
-        try:
-            when = TimerEventDefinition.get_datetime(value)
-        except (TypeError, ValueError):
-            continue
-        if best is None or when < best:
-            best = when
-    return best
-
-
-def _rearm_date_timers(wf: BpmnWorkflow, before: dict[str, Any], after: dict[str, Any]) -> None:
-    """Make waiting timeDate timers evaluate their instant again after clocks moved.
-
-    A waiting timer task holds its own copy of the case data, taken when it began
-    waiting; a clock extended or resumed in another branch must reach that copy.  Only
-    a copy still holding the clock's previous value is updated, so parallel branches
-    that each run their own clock under the same name keep theirs.
-    """
-    moved = {k: v for k, v in after.items()
-             if k.startswith("clock_") and isinstance(v, dict) and before.get(k) != v}
-    for t in _timer_tasks(wf):
-        if any(isinstance(d, TimeDateEventDefinition) for d in _definitions(t.task_spec.event_definition)):
-            # Spiff re-inherits the parent's data whenever it refreshes a waiting
-            # task, so the parent's copy must change as well.
-            for holder in (t, t.parent):
-                for name, clock in moved.items():
-                    if holder is not None and holder.data.get(name) == before.get(name) and name in holder.data:
-                        holder.data[name] = copy.deepcopy(clock)
-            # Spiff caches the evaluated instant in internal_data; dropping it makes
-            # the expression run again.
-            t.internal_data.pop("event_value", None)
-            t.internal_data.pop("event_fired", None)
 
 
 def _clocks_changed(s: Session, case_id: str, before: dict, after: dict, actor: str, now) -> bool:

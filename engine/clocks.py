@@ -274,37 +274,59 @@ def _transitions(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     return kinds
 
 
-def sync_clocks(session, case_id: Any, old_vars: dict[str, Any] | None, new_vars: dict[str, Any] | None,
-                actor: str, now: datetime) -> bool:
-    """Upsert ``clocks`` rows for every clock variable and log clock events.
+def instance_of(clock: dict[str, Any]) -> str:
+    """Which period a clock dict is: its start instant and its explicit unit, if any."""
+    return f"{clock.get('start') or ''}|{clock.get('unit') or ''}"[:120]
 
-    Returns True when any clock's due instant changed (or a clock appeared), so the
-    core re-arms the case's waiting timeDate timers.
+
+def _row_state(row, clock: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a stored clock that _transitions compares (same instance: same start)."""
+    return {"start": clock.get("start"), "kind": row.kind,
+            "extended_days": row.extended_days, "paused_at": row.paused_at, "paused_seconds": row.paused_seconds,
+            "stopped_at": row.stopped_at}
+
+
+def sync_clocks(session, case_id: Any, old_vars: dict[str, Any] | None, new_vars: dict[str, Any] | None,
+                actor: str, now: datetime, branches: list[dict[str, Any]] | None = None) -> bool:
+    """Upsert one ``clocks`` row per clock period and log clock events.
+
+    ``new_vars`` are the case's variables; ``branches`` the data of its active tasks,
+    where parallel branches (multi-instance) each hold their own clock under the same
+    variable name. A row is keyed by case, variable and instance (start + unit), so a
+    restarted period keeps the earlier one's row. Returns True when any clock's due
+    instant changed (or a clock appeared), so the core re-arms waiting timeDate timers.
     """
     from sqlalchemy import select
 
     from persistence.models import Event
     from persistence.models_clocks import Clock
 
-    old_clocks, new_clocks = _clock_vars(old_vars), _clock_vars(new_vars)
-    if not new_clocks:
+    found: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    for variables in [new_vars or {}, *(branches or [])]:
+        for name, clock in _clock_vars(variables).items():
+            found.setdefault((name, instance_of(clock)), (clock, variables))
+    if not found:
         return False
-    rows = {
-        row.name: row
-        for row in session.scalars(select(Clock).where(Clock.case_id == case_id))
-    }
+    old_clocks = _clock_vars(old_vars)
+    rows = {(row.name, row.instance): row
+            for row in session.scalars(select(Clock).where(Clock.case_id == case_id))}
     changed = False
-    for name, clock in new_clocks.items():
-        row = rows.get(name)
+    for (name, instance), (clock, variables) in found.items():
+        row = rows.get((name, instance))
         before = old_clocks.get(name)
-        if row is not None and before == clock and row.unit_code == _unit_of(clock, new_vars or {}):
-            continue  # most steps leave the clocks alone: no UPDATE, no event
-        if row is None:
-            row = Clock(case_id=case_id, name=name)
+        if before is not None and instance_of(before) != instance:
+            before = None
+        if row is not None:
+            if before == clock and row.unit_code == _unit_of(clock, variables):
+                continue  # most steps leave the clocks alone: no UPDATE, no event
+            before = before if before is not None else _row_state(row, clock)
+        else:
+            row = Clock(case_id=case_id, name=name, instance=instance)
             session.add(row)
+            before = None
         # The row may be ahead of old_vars (e.g. a retried step); trust the row's due.
-        old_due = row.due if row.due is not None else _parse((before or {}).get("due"))
-        _fill_row(row, clock, (new_vars or {}))
+        old_due = row.due
+        _fill_row(row, clock, variables)
         if old_due != row.due:
             changed = True
         for kind in _transitions(before, clock):

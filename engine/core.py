@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.clocks import sync_clocks
 from engine import inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
@@ -624,7 +625,7 @@ class Engine:
             data = self._data(wf, active)
         else:
             data = after
-        if _clocks_changed(s, case.id, before, data, actor, now):
+        if _clocks_changed(s, case.id, before, data, actor, now, [t.data for t in active]):
             wfstate.rearm_date_timers(wf, before, data)
             self._run(wf, case)
             active = wfstate.active_tasks(wf)
@@ -829,11 +830,6 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _clocks_changed(s: Session, case_id: str, before: dict, after: dict, actor: str, now) -> bool:
-    import importlib.util
-
-    if importlib.util.find_spec("engine.clocks") is None:
-        return False
-    from engine.clocks import sync_clocks
-
-    return sync_clocks(s, case_id, before, after, actor, now)
+def _clocks_changed(s: Session, case_id: str, before: dict, after: dict, actor: str, now,
+                    branches: list[dict] | None = None) -> bool:
+    return sync_clocks(s, case_id, before, after, actor, now, branches)

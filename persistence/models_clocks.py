@@ -15,11 +15,13 @@ from persistence.db import Base, UTCDateTime
 
 
 class Clock(Base):
-    """One statutory period of one case (受理, 办理, 复查 …), keyed by its variable name."""
+    """One statutory period of one case (受理, 办理, 复查 …), keyed by its variable name and instance."""
 
     __tablename__ = "clocks"
     __table_args__ = (
-        UniqueConstraint("case_id", "name", name="uq_clocks_case_name"),
+        # One row per period: a clock restarted under the same variable, or one clock
+        # variable per parallel branch (multi-instance), keeps a row of its own.
+        UniqueConstraint("case_id", "name", "instance", name="uq_clocks_case_name_instance"),
         # Overdue / due-soon lists: running clocks ordered by due, per unit and kind.
         Index("ix_clocks_open_due", "stopped_at", "due"),
         Index("ix_clocks_unit_kind_due", "unit_code", "kind", "due"),
@@ -30,6 +32,8 @@ class Clock(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))  # the variable, e.g. clock_handling
+    # Which period of that variable: its start instant and explicit unit (engine.clocks.instance_of).
+    instance: Mapped[str] = mapped_column(String(120), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(40))
     unit_code: Mapped[str | None] = mapped_column(String(64))
     start: Mapped[dt.datetime] = mapped_column(UTCDateTime())

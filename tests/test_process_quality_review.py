@@ -229,8 +229,6 @@ def test_the_checklist_form_needs_the_findings(deployed_engine, traveller):
     assert case.ready_ids() == ["Task_score_case"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the clocks table keeps one row per (case, variable name); "
-                   "parallel multi-instance branches each holding clock_rectification collapse into one row")
 def test_each_running_rectification_clock_has_its_own_row(deployed_engine, traveller):
     case = _opened(deployed_engine, ["c-401", "c-402"])
     _scored(case, "c-401", "reviewer.a", "zjj", failed=("file_complete",))

@@ -20,6 +20,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("instance", sa.String(length=120), nullable=False, server_default=""),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("unit_code", sa.String(length=64), nullable=True),
         sa.Column("start", persistence.db.UTCDateTime(timezone=True), nullable=False),
@@ -36,7 +37,7 @@ def upgrade() -> None:
         sa.Column("no_holiday_data", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("case_id", "name", name="uq_clocks_case_name"),
+        sa.UniqueConstraint("case_id", "name", "instance", name="uq_clocks_case_name_instance"),
     )
     with op.batch_alter_table("clocks", schema=None) as batch_op:
         batch_op.create_index("ix_clocks_case_id", ["case_id"], unique=False)

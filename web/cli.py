@@ -70,15 +70,16 @@ def deploy(paths: tuple[str, ...], name: str | None, deployed_by: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-scheduler", is_flag=True, help="Do not start the timer scheduler.")
-def serve(host: str, port: int, no_scheduler: bool) -> None:
-    """Serve the web app and run the timer scheduler in the same process."""
-    from werkzeug.serving import run_simple
+@click.option("--threads", default=8, show_default=True, help="Worker threads of the HTTP server.")
+def serve(host: str, port: int, no_scheduler: bool, threads: int) -> None:
+    """Serve the web app (waitress) and run the timer scheduler in the same process."""
+    from waitress import serve as waitress_serve
 
     from web import create_app
 
     app = create_app({"START_SCHEDULER": not no_scheduler})
     click.echo(f"xinfang serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="xinfang")
 
 
 @main.command()

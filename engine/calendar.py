@@ -349,3 +349,15 @@ def due_for(kind: str, start: date | datetime | str | None = None, days: int | N
 def days_after(start: date | datetime | str, n: int, working: bool = False) -> PeriodEnd:
     """``n`` calendar (or working) days after ``start``, rolled forward off rest days."""
     return default_calendar().period_end(start, n, working_days=working, roll_forward=True)
+
+
+DUE_SOON_DAYS = 3  # "临期": due today or within the next three days
+
+
+def due_soon_until(as_of: datetime, days: int = DUE_SOON_DAYS) -> datetime:
+    """Exclusive upper bound of "due soon": the end of the China calendar day ``days`` days after ``as_of``.
+
+    Inbox colours, dashboard lists and the 临期 count all use this one rule ("due within
+    3 days" = due on today's date or one of the next three), so they never disagree.
+    """
+    return datetime.combine(local_date(as_of) + timedelta(days=days + 1), time(0), tzinfo=SHANGHAI)

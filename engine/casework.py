@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from engine import access, accounts
 from engine.attachments import MAX_ATTACHMENTS, Attachment, AttachmentStore
-from engine.calendar import SHANGHAI, end_of_day, local_date
+from engine.calendar import DUE_SOON_DAYS, SHANGHAI, end_of_day, local_date
 from engine.errors import EngineError, InvalidInput, NotFound
 from engine.registration import RegistrationForm, parse_registration, petition_variables
 from persistence import accounts as accounts_repo
@@ -27,7 +27,6 @@ TABS = ("mine", "claimable", "done")
 DUE_FILTERS = ("overdue", "soon", "normal")
 SORTS = {"due": ("due", False), "-due": ("due", True), "created": ("created", False),
          "-created": ("created", True)}
-DUE_SOON_DAYS = 3  # "due soon" in lists and filters: due within three days
 
 
 @dataclass

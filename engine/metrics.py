@@ -34,9 +34,11 @@ its extension is on time.
   For both event figures the unit is ``data["unit"]``, else the unit of the case's
   ``handling`` clock.
 * **overdue** — snapshot at ``as_of``: running, unpaused clocks whose due has passed.
-  **due_soon** — running clocks due within ``due_soon_days`` × 24 h after ``as_of``.
-  The petitioner's own request windows (``review_window``, ``recheck_window``) are
-  not an organ's duty and are left out of both.
+  **due_soon** — running clocks due by the end of the China calendar day
+  ``due_soon_days`` days after ``as_of`` (``engine.calendar.due_soon_until``; the inbox
+  colours use the same rule). The petitioner's own request windows (``review_window``,
+  ``recheck_window``) and the 5-working-day objection window are not an organ's duty,
+  and clocks of cancelled cases owe nothing: all are left out of both.
 * **no_holiday_data** — running clocks whose due was counted without official holiday
   data (weekends only); their dates need checking once the year's notice is out.
 """
@@ -49,12 +51,15 @@ from typing import Any, Iterable
 
 from sqlalchemy import and_, or_, select
 
-from engine.calendar import SHANGHAI
+from engine.calendar import SHANGHAI, due_soon_until
 
 ACCEPTANCE_KINDS = ("acceptance",)
 HANDLING_KINDS = ("handling", "review", "recheck")
 FOLLOW_UP_KINDS = ("review", "recheck")
 WINDOW_KINDS = ("review_window", "recheck_window")
+# Left out of the overdue / due-soon snapshot: the petitioner's request windows and a
+# unit's 5-working-day objection window (第二十三条: when it lapses the matter stands).
+SNAPSHOT_EXCLUDED = (*WINDOW_KINDS, "objection")
 COUNTY = "county"
 
 
@@ -211,11 +216,13 @@ def compute_metrics(session, date_from: date, date_to: date, *, as_of: datetime 
                 m.pre_petition_resolution.add(bool(data["settled"]))
 
     # Snapshot at as_of: overdue and due soon.
-    soon = as_of + timedelta(days=due_soon_days)
-    # "Running at as_of" so that a past as_of gives the list as it stood then.
+    soon = due_soon_until(as_of, due_soon_days)
+    # "Running at as_of" so that a past as_of gives the list as it stood then; a
+    # cancelled case owes nothing, and the objection window is a right, not a duty.
     running = session.scalars(select(Clock).where(
-        Clock.kind.not_in(WINDOW_KINDS), Clock.start <= as_of,
-        or_(Clock.stopped_at.is_(None), Clock.stopped_at > as_of)))
+        Clock.kind.not_in(SNAPSHOT_EXCLUDED), Clock.start <= as_of,
+        or_(Clock.stopped_at.is_(None), Clock.stopped_at > as_of),
+        Clock.case_id.not_in(select(Case.id).where(Case.status == "cancelled"))))
     for c in running:
         for m in tally.targets(c.unit_code):
             if c.no_holiday_data:

@@ -3,7 +3,7 @@ letters already issued, and the county's figures by week and by domain.
 
 Every function takes a SQLAlchemy session and never commits. "Overdue" and "due soon"
 use the definitions of ``engine.metrics`` (running, unpaused statutory clocks, due soon
-within ``DUE_SOON_DAYS`` × 24 h; the petitioner's own request windows are not an organ's
+by the end of the day ``DUE_SOON_DAYS`` days ahead (``engine.calendar.due_soon_until``); the petitioner's own request windows are not an organ's
 duty and are left out) and, in addition, leave out the objection window (``NOT_DUTIES``)
 and periods of cases no longer running. Visibility is the access policy's
 ``case_filter_for(user)``: a row of a case the user may not see is never returned.
@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import access, orgchart
-from engine.calendar import local_date
+from engine.calendar import DUE_SOON_DAYS, due_soon_until, local_date
 from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, range_bounds
 from persistence.models import Case, CaseUnit, Event, Task
 from persistence.models_clocks import Clock
@@ -31,7 +31,6 @@ NOT_DUTIES = (*WINDOW_KINDS, "objection")
 # The event written on the supervised case when a letter is issued from the dashboard.
 LETTER_EVENT = "supervision_issued"
 SUPERVISION_PROCESS = "supervision"
-DUE_SOON_DAYS = 3
 NO_DOMAIN = "未分类"
 
 
@@ -104,7 +103,7 @@ def _row(clock: Clock, case: Case, as_of: datetime) -> ClockRow | None:
 def late_and_due_soon(session: Session, user, *, as_of: datetime, unit: str | None = None,
                       due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[ClockRow], list[ClockRow]]:
     """(overdue rows, most overdue first; due-soon rows, soonest first) visible to ``user``."""
-    soon = as_of + timedelta(days=due_soon_days)
+    soon = due_soon_until(as_of, due_soon_days)
     query = (select(Clock, Case).join(Case, Case.id == Clock.case_id)
              .where(*_open_clock_conditions(as_of), Clock.due < soon, access.case_filter_for(user)))
     if unit:
@@ -262,7 +261,7 @@ def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: d
     for stopped_at, due, summary in session.execute(decided):
         row(summary).on_time_handling.add(stopped_at is not None and stopped_at <= due)
 
-    soon = as_of + timedelta(days=DUE_SOON_DAYS)
+    soon = due_soon_until(as_of, DUE_SOON_DAYS)
     running = select(Clock.due, Clock.paused_at, Case.summary).join(Case, Case.id == Clock.case_id).where(
         *_open_clock_conditions(as_of), Clock.due < soon)
     if unit:

@@ -189,3 +189,27 @@ def test_range_bounds_are_shanghai_midnights():
     assert b == datetime(2026, 3, 31, 16, 0, tzinfo=timezone.utc)
     with pytest.raises(ValueError):
         range_bounds(date(2026, 3, 2), date(2026, 3, 1))
+
+
+def test_cancelled_cases_and_objection_windows_are_never_overdue(session):
+    d = add_definition(session, key="other")
+    cancelled = add_case(session, d, status="cancelled")
+    running = add_case(session, d)
+    session.add_all([clock(cancelled, "handling", "jyj", due=sh(2026, 3, 20)),
+                     clock(running, "objection", "jyj", due=sh(2026, 3, 20)),
+                     clock(running, "handling", "jyj", due=sh(2026, 3, 21))])
+    session.flush()
+    r = compute_metrics(session, *MARCH, as_of=AS_OF)
+    assert r.units["jyj"].overdue == 1  # only the running case's handling clock
+    assert r.county.overdue == 3        # A3, H6 and that one
+
+
+def test_due_soon_means_due_by_the_end_of_the_third_day_ahead(session):
+    d = add_definition(session, key="soon")
+    case = add_case(session, d)
+    # as_of is Friday 2026-04-10 12:00; the third day ahead ends Monday 04-13 23:59:59.
+    session.add_all([clock(case, "handling", "sfj", due=sh(2026, 4, 13), name="clock_a"),
+                     clock(case, "review", "sfj", due=sh(2026, 4, 14), name="clock_b")])
+    session.flush()
+    r = compute_metrics(session, *MARCH, as_of=AS_OF)
+    assert r.units["sfj"].due_soon == 1

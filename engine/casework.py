@@ -393,13 +393,14 @@ class Casework:
     def diagram(self, user, case_id: str, called: str | None = None) -> dict[str, Any]:
         """The case's BPMN XML with its active, completed and overdue activity ids.
 
-        ``called`` names the process key of a call activity: its diagram (the newest
-        deployed version) is answered instead, with the same activity states.
+        ``called`` names the process key of a call activity: its diagram (the version the
+        case's definition froze in at deploy time) is answered instead, with the same
+        activity states.
         """
         self._require_case(user, case_id)
         state = self.engine.case_diagram_state(case_id)
         if called:
-            definition = self.engine.latest_definition(called)  # NotFound for an unknown key
+            definition = self.engine.called_definition(state["definition_id"], called)  # NotFound if not called
             state.update(definition_id=definition.id, xml=self.engine.get_definition_xml(definition.id))
         else:
             state["xml"] = self.engine.get_definition_xml(state["definition_id"])

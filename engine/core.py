@@ -185,6 +185,17 @@ class Engine:
         with self.unit_of_work(read_only=True) as s:
             return self.deployer.get(s, definition_id).resource.content.decode("utf-8")
 
+    def called_definition(self, definition_id: str, key: str) -> DefinitionInfo:
+        """The version of process ``key`` that ``definition_id`` froze in for its call activities."""
+        from engine.deploy import definition_info
+
+        with self.unit_of_work(read_only=True) as s:
+            caller = self.deployer.get(s, definition_id)
+            target_id = (caller.called_definitions or {}).get(key)
+            if target_id is None:
+                raise NotFound(f"流程 {caller.key} 没有调用流程 {key!r}")
+            return definition_info(self.deployer.get(s, target_id))
+
     def latest_definition(self, key: str) -> DefinitionInfo:
         """The newest version of a process key."""
         from engine.deploy import definition_info

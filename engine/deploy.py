@@ -163,6 +163,8 @@ class Deployer:
             session.add(rows[n])
 
         defs, decs = [], []
+        new_by_key: dict[str, ProcessDefinition] = {}
+        called_keys: dict[str, list[str]] = {}
         for p in bpmn_procs:
             if duplicate_filtering and changed_only and p.id in unchanged:
                 defs.append(latest[p.id])
@@ -173,6 +175,7 @@ class Deployer:
                 spec = parser.get_spec(p.id)
                 subs = parser.get_subprocess_specs(p.id)
                 spec_json = self.store.dump_spec(spec, subs)
+                called_keys[p.id] = sorted(subs)
             d = ProcessDefinition(
                 id=f"{p.id}:{version}:{hashes[p.file][:8]}", key=p.id, version=version, name=p.name,
                 version_tag=p.version_tag, deployment_id=dep.id, resource_id=rows[p.file].id,
@@ -183,6 +186,16 @@ class Deployer:
             d.deployment = dep
             session.add(d)
             defs.append(d)
+            new_by_key[p.id] = d
+        # Which version of each called process a new version froze in: this deployment's
+        # own, else the newest deployed before (the case page opens exactly that diagram).
+        for d in new_by_key.values():
+            frozen = {}
+            for key in called_keys.get(d.key, []):
+                target = new_by_key.get(key) or self._latest(session, key)
+                if target is not None:
+                    frozen[key] = target.id
+            d.called_definitions = frozen
         for dmn in decisions:
             if duplicate_filtering and changed_only and dmn.id in unchanged_dec:
                 decs.append(latest_dec[dmn.id])

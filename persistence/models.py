@@ -67,6 +67,8 @@ class ProcessDefinition(Base):
     # SpiffWorkflow's serialized spec with the specs of called processes frozen in,
     # so a running case never changes when someone redeploys.
     spec_json: Mapped[str | None] = mapped_column(Text)
+    # key -> definition id of every process this version calls, as frozen at deploy time.
+    called_definitions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     deployed_by: Mapped[str | None] = mapped_column(String(64))
     deployed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -283,3 +283,17 @@ def test_a_read_only_unit_reads_while_a_writer_holds_the_lock(engine):
         # A read that queued for the write lock would fail with "database is locked".
         assert engine.get_case(case.id).status == "running"
         assert [t.name for t in engine.list_tasks(case_id=case.id)] == ["登记受理"]
+
+
+def test_a_caller_keeps_the_callee_version_it_was_deployed_with(engine):
+    callee = (FIX / "callee.bpmn").read_bytes()
+    first = engine.deploy([("caller.bpmn", (FIX / "caller.bpmn").read_bytes()), ("callee.bpmn", callee)])
+    caller_v1 = next(d for d in first.definitions if d.key == "caller")
+    callee_v1 = next(d for d in first.definitions if d.key == "callee")
+    callee_v2 = engine.deploy([("callee.bpmn", callee.replace("办理".encode(), "办理（新）".encode()))]).definitions[0]
+    assert callee_v2.version == 2
+    assert engine.called_definition(caller_v1.id, "callee").id == callee_v1.id
+    case = engine.start_case(process_key="caller", actor="alice")
+    assert [t.name for t in ready(engine, case.id)] == ["办理"]  # runs the frozen callee, not v2
+    with pytest.raises(NotFound):
+        engine.called_definition(caller_v1.id, "nope")

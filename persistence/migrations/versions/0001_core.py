@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('executable', sa.Boolean(), nullable=False),
     sa.Column('spec_json', sa.Text(), nullable=True),
+    sa.Column('called_definitions', sa.JSON(), nullable=False),
     sa.Column('deployed_by', sa.String(length=64), nullable=True),
     sa.Column('deployed_at', persistence.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['deployment_id'], ['deployments.id'], ),

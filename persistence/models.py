@@ -110,7 +110,9 @@ class Case(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Optimistic lock: every save bumps it; a save based on an older value fails.
     version: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str | None] = mapped_column(Text)
+    # The workflow's task tree and data as zlib-compressed JSON (engine.store); a
+    # petition's state is 30–100 KB of JSON, a few KB compressed.
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)
     serializer_version: Mapped[str | None] = mapped_column(String(20))
     next_timer_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     matter_key: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -297,3 +297,21 @@ def test_a_caller_keeps_the_callee_version_it_was_deployed_with(engine):
     assert [t.name for t in ready(engine, case.id)] == ["办理"]  # runs the frozen callee, not v2
     with pytest.raises(NotFound):
         engine.called_definition(caller_v1.id, "nope")
+
+
+def test_state_is_stored_compressed_and_plain_json_of_the_first_format_still_loads(engine):
+    import zlib
+
+    from persistence.models import Case
+
+    deploy_mini(engine)
+    case = engine.start_case(process_key="mini", variables=START_VARS, actor="alice")
+    with engine.unit_of_work(read_only=True) as s:
+        row = s.get(Case, case.id)
+        blob, fmt, definition_id = bytes(row.state), row.serializer_version, row.definition_id
+        spec, subs = engine._specs(s, definition_id)
+    assert fmt.startswith("x2/")
+    text = zlib.decompress(blob).decode("utf-8")
+    assert len(blob) < len(text.encode("utf-8"))
+    restored = engine.store.load_state(text, spec, subs)  # an x1 row held this plain JSON
+    assert [t.task_spec.name for t in restored.get_tasks() if t.task_spec.name == "register"] == ["register"]

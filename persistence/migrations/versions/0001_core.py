@@ -104,7 +104,7 @@ def upgrade() -> None:
     sa.Column('ended_at', persistence.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', persistence.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('state', sa.Text(), nullable=True),
+    sa.Column('state', sa.LargeBinary(), nullable=True),
     sa.Column('serializer_version', sa.String(length=20), nullable=True),
     sa.Column('next_timer_at', persistence.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('matter_key', sa.String(length=64), nullable=True),

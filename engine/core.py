@@ -738,13 +738,11 @@ class Engine:
                 return
             variables["matter_key"] = key
         key = variables["matter_key"]
-        earlier = records.cases_with_matter(s, key)
-        terminated = [c for c in earlier if c.matter_status == "terminated"]
-        running = [c for c in earlier if c.status == "running" and c.matter_status != "terminated"]
+        terminated, running = records.matter_cases(s, key)
         if terminated:
-            variables["repeat_status"], variables["repeat_of"] = "terminated", terminated[-1].id
+            variables["repeat_status"], variables["repeat_of"] = "terminated", terminated
         elif running:
-            variables["repeat_status"], variables["repeat_of"] = "in_handling", running[-1].id
+            variables["repeat_status"], variables["repeat_of"] = "in_handling", running
         else:
             variables["repeat_status"], variables["repeat_of"] = "none", None
 

@@ -48,8 +48,14 @@ _LATEST_DEFINITION = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.key, _DEFINITIONS
 _DEFINITION_BY_ID = (select(_DEFINITIONS.c.id, _DEFINITIONS.c.key, _DEFINITIONS.c.name, _DEFINITIONS.c.executable)
                      .where(_DEFINITIONS.c.id == bindparam("id")))
 _SPEC_JSON = select(_DEFINITIONS.c.spec_json).where(_DEFINITIONS.c.id == bindparam("id"))
-_SAME_MATTER = (select(CASES.c.id, CASES.c.status, CASES.c.matter_status)
-                .where(CASES.c.matter_key == bindparam("key")).order_by(CASES.c.started_at))
+# The newest case on a matter that is closed for good, and the newest one still open:
+# all a repeat check needs, however many petitions a matter has had.
+_TERMINATED_MATTER = (select(CASES.c.id).where(CASES.c.matter_key == bindparam("key"),
+                                               CASES.c.matter_status == "terminated")
+                      .order_by(CASES.c.started_at.desc()).limit(1))
+_OPEN_MATTER = (select(CASES.c.id).where(CASES.c.matter_key == bindparam("key"), CASES.c.status == "running",
+                                         (CASES.c.matter_status.is_(None)) | (CASES.c.matter_status != "terminated"))
+                .order_by(CASES.c.started_at.desc()).limit(1))
 
 
 @lru_cache(maxsize=32)
@@ -165,6 +171,8 @@ def spec_json(s: Session, definition_id: str) -> str | None:
     return s.connection().execute(_SPEC_JSON, {"id": definition_id}).scalar()
 
 
-def cases_with_matter(s: Session, matter_key: str) -> list:
-    """(id, status, matter_status) of every case on the same matter, oldest first."""
-    return list(s.connection().execute(_SAME_MATTER, {"key": matter_key}))
+def matter_cases(s: Session, matter_key: str) -> tuple[str | None, str | None]:
+    """(newest case closed for good, newest open case) on the same matter, each or None."""
+    conn = s.connection()
+    return (conn.execute(_TERMINATED_MATTER, {"key": matter_key}).scalar(),
+            conn.execute(_OPEN_MATTER, {"key": matter_key}).scalar())

@@ -175,7 +175,7 @@ def _new_row(case: Case, t, script_engine, now: dt.datetime) -> Task:
 
 # ---------------------------------------------------------------------- reading
 def task_query(*, case_id=None, assignee=None, candidate_groups=None, candidate_users=None, unassigned=None,
-               involved_user=None, process_key=None, state="ready", due_before=None, due_after=None,
+               process_key=None, state="ready", due_before=None, due_after=None,
                unit_codes=None, task_filter=None, completed_by=None, name_like=None, category=None,
                domain=None, overdue_at=None, business_key=None, activity_id=None):
     """A select() of Task rows matching the filters (all optional, AND-ed)."""

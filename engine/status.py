@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine.errors import Conflict
 
 CASE_TRANSITIONS: dict[str, set[str]] = {
-    "running": {"running", "completed", "cancelled"},
+    "running": {"completed", "cancelled"},
     "completed": set(),
     "cancelled": set(),
 }

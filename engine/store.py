@@ -101,11 +101,6 @@ class StateStore:
         """The (spec, subprocess_specs) of a version if already in memory."""
         return self._specs.get(definition_id)
 
-    def remember_specs(self, definition_id: str, spec, subprocess_specs: dict) -> None:
-        """Seed the spec cache with objects the deployer just parsed."""
-        self._specs[definition_id] = (spec, subprocess_specs)
-
-    # -- workflow state ------------------------------------------------------
     def dump_state(self, workflow: BpmnWorkflow) -> bytes:
         """Serialize a workflow's tasks and data (not its spec), compressed."""
         self.registry._encoder_mode = True

@@ -184,7 +184,7 @@ def test_one_broken_case_is_logged_and_the_others_still_fire(sqlite_engine, capl
     at = datetime.now(timezone.utc) + timedelta(milliseconds=300)
     good, bad = start_waiting_cases(e, 2, at)
     with e.unit_of_work() as s:
-        s.execute(update(Case).where(Case.id == bad).values(state="{not a workflow"))
+        s.execute(update(Case).where(Case.id == bad).values(state=b"{not a workflow"))
     e.evict_cache()
     assert wait_until(lambda: datetime.now(timezone.utc) > at + timedelta(milliseconds=50), timeout=5)
     with caplog.at_level(logging.ERROR, logger="engine.timers"):

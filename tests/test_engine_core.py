@@ -315,3 +315,15 @@ def test_state_is_stored_compressed_and_plain_json_of_the_first_format_still_loa
     assert len(blob) < len(text.encode("utf-8"))
     restored = engine.store.load_state(text, spec, subs)  # an x1 row held this plain JSON
     assert [t.task_spec.name for t in restored.get_tasks() if t.task_spec.name == "register"] == ["register"]
+
+
+def test_deploying_caller_and_changed_callee_together_refreezes_the_caller(engine):
+    caller, callee = (FIX / "caller.bpmn").read_bytes(), (FIX / "callee.bpmn").read_bytes()
+    engine.deploy([("caller.bpmn", caller), ("callee.bpmn", callee)])
+    changed = callee.replace("办理".encode(), "办理（新）".encode())
+    second = engine.deploy([("caller.bpmn", caller), ("callee.bpmn", changed)])
+    versions = {d.key: d for d in second.definitions}
+    assert versions["caller"].version == 2 and versions["callee"].version == 2
+    assert engine.called_definition(versions["caller"].id, "callee").id == versions["callee"].id
+    case = engine.start_case(process_key="caller", actor="alice")
+    assert [t.name for t in ready(engine, case.id)] == ["办理（新）"]

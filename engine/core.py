@@ -95,7 +95,9 @@ def matter_key_for(variables: dict[str, Any]) -> str | None:
     Text is normalised (width, case, whitespace and punctuation) so re-typed petitions match.
     """
     ident = (variables.get("petitioner_id_number") or variables.get("petitioner_name") or "").strip()
-    subject = variables.get("facts") or variables.get("request") or ""
+    # 第三十六条第三款 speaks of the same facts *and reasons*; without facts the request stands in.
+    subject = "|".join(str(v) for v in (variables.get("facts"), variables.get("reasons")) if v) \
+        or str(variables.get("request") or "")
     if not ident or not subject:
         return None
     norm = unicodedata.normalize("NFKC", f"{ident}|{subject}").lower()
@@ -146,6 +148,8 @@ class Engine:
             raise
         finally:
             session.close()
+        if read_only or not touched:
+            return  # nothing a hook cares about (e.g. the scheduler's next wake-up) changed
         for hook in self.after_commit:
             try:
                 hook()

@@ -464,7 +464,9 @@ class Engine:
             values = dict(variables or {})
             if validate_form:
                 values = self._validated(t, values, absent_checkbox_is_false)
-            before = self._data(wf)
+            # What the case looked like to this task: the baseline of the history entry's
+            # changes (and no extra walk of the task tree).
+            before = dict(t.data)
             t.data.update(values)
             t.run()
             wfstate.completed_sink(wf).append(t)

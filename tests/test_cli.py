@@ -60,3 +60,18 @@ def test_serve_answers_on_loopback_by_default(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_without_a_configured_key_the_app_keeps_one_in_the_data_folder(tmp_path, monkeypatch):
+    from web import create_app
+
+    monkeypatch.delenv("XINFANG_SECRET_KEY", raising=False)
+    monkeypatch.setenv("XINFANG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'k.sqlite3'}")
+    first = create_app()
+    second = create_app()  # a restart: sessions signed before it stay valid
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    first.extensions["xinfang.engine"].close()
+    second.extensions["xinfang.engine"].close()

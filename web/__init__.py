@@ -2,15 +2,32 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 
 from flask import Flask
+
+
+def _stored_secret_key() -> str:
+    """A random key kept in the data folder (mode 0600), so a restart does not log everyone out."""
+    folder = Path(os.environ.get("XINFANG_DATA_DIR", "data")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app; settings come from XINFANG_* environment variables."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("XINFANG_SECRET_KEY") or os.urandom(32).hex(),
+        SECRET_KEY=os.environ.get("XINFANG_SECRET_KEY"),
         DATABASE_URL=os.environ.get("DATABASE_URL"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -20,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("XINFANG")
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _stored_secret_key()
 
     from web import services
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import time_machine
+
+from tests import process_driver
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -56,59 +57,10 @@ def iso_warn(clock: dict, days: int) -> dt.datetime:
     return iso_due(clock) - dt.timedelta(days=days)
 
 
-@dataclass
-class Case:
+class Case(process_driver.Case):
     """One case under test; every read reloads it from the database first."""
 
-    engine: object
-    id: str
-
-    def fresh(self) -> None:
-        self.engine.evict_cache()
-
-    @property
-    def info(self):
-        self.fresh()
-        return self.engine.get_case(self.id)
-
-    @property
-    def variables(self) -> dict:
-        return self.info.variables
-
-    def ready(self) -> list:
-        self.fresh()
-        return [t for t in self.engine.list_tasks(case_id=self.id) if t.state == "ready"]
-
-    def ready_ids(self) -> list[str]:
-        return sorted(t.activity_id for t in self.ready())
-
-    def task(self, activity_id: str):
-        found = [t for t in self.ready() if t.activity_id == activity_id]
-        assert len(found) == 1, f"{activity_id}: {len(found)} ready; ready are {self.ready_ids()}"
-        return found[0]
-
-    def complete(self, activity_id: str, values: dict, actor: str = "caseworker"):
-        """Complete the one ready task ``activity_id``; returns its TaskInfo as it was."""
-        t = self.task(activity_id)
-        self.fresh()
-        self.engine.complete_task(t.id, values, actor)
-        self.fresh()
-        return t
-
-    def message(self, name: str, payload: dict | None = None) -> None:
-        self.fresh()
-        self.engine.send_message(name, case_id=self.id, payload=payload or {})
-        self.fresh()
-
-    def history(self) -> list:
-        self.fresh()
-        return self.engine.history(self.id)
-
-    def notices(self) -> list[dict]:
-        return [e.data for e in self.history() if e.kind == "notice" or e.data.get("event") == e.kind]
-
-    def notice_kinds(self) -> list[str]:
-        return [n.get("kind") for n in self.notices()]
+    default_actor = "caseworker"
 
     def fired_timers(self) -> list[str]:
         return [e.data.get("activity_id") for e in self.history() if e.kind == "timer_fired"]

@@ -36,6 +36,7 @@ class Case:
 
     engine: object
     id: str
+    default_actor = "tester"
 
     def fresh(self):
         self.engine.evict_cache()
@@ -63,18 +64,22 @@ class Case:
         assert len(tasks) == 1, f"{len(tasks)} ready tasks {activity_id}"
         return tasks[0]
 
-    def complete(self, activity_id: str, values: dict, actor: str = "tester"):
+    def complete(self, activity_id: str, values: dict, actor: str | None = None):
         """Complete the one ready task ``activity_id`` with form values; returns the TaskInfo."""
         t = self.task(activity_id)
         self.fresh()
-        self.engine.complete_task(t.id, values, actor)
+        self.engine.complete_task(t.id, values, actor or self.default_actor)
         self.fresh()
         return t
 
-    def message(self, name: str, payload: dict):
+    def message(self, name: str, payload: dict | None = None):
         self.fresh()
-        self.engine.send_message(name, case_id=self.id, payload=payload)
+        self.engine.send_message(name, case_id=self.id, payload=payload or {})
         self.fresh()
+
+    def history(self) -> list:
+        self.fresh()
+        return self.engine.history(self.id)
 
     def fire_at(self, when: dt.datetime) -> int:
         """Travel to ``when`` and fire the case's due timers; returns how many fired."""
@@ -86,7 +91,7 @@ class Case:
 
     def notices(self) -> list[dict]:
         self.fresh()
-        return [e.data for e in self.engine.history(self.id) if e.kind == "notice" or e.data.get("event") == e.kind]
+        return [e.data for e in self.history() if e.kind == "notice" or e.data.get("event") == e.kind]
 
     def notice_kinds(self) -> list[str]:
         return [n.get("kind") for n in self.notices()]

@@ -126,7 +126,7 @@ class Deployer:
         # Called processes and decisions deployed earlier are parsed alongside, so a
         # new version of a caller freezes the callee version current at deploy time.
         extra = self._referenced_resources(session, resources)
-        result = _validate(resources, parser) if not extra else _validate(resources + extra, parser)
+        result = _validate(resources + extra, parser)
         if result.problems:
             raise DeployError(result.problems)
 

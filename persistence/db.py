@@ -120,7 +120,7 @@ def alembic_config(url: str):
 
 
 def upgrade(url: str | None = None) -> None:
-    """Bring the schema at ``url`` to the newest revision of every branch."""
+    """Bring the schema at ``url`` to the newest revision (one chain since 0004_one_chain)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url or default_database_url()), "heads")
+    command.upgrade(alembic_config(url or default_database_url()), "head")

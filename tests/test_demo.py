@@ -6,7 +6,10 @@ import re
 import shutil
 from pathlib import Path
 
+import datetime as dt
+
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from engine.demo import DEMO_PASSWORD, DEMO_USERS, STAGES, load_demo, users_markdown
@@ -15,10 +18,19 @@ from engine.registration import valid_id_number
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = 60
+# The demo's history ends "now"; its spread over stages depends on where weekends and
+# holidays fall, so the whole module runs on a pinned clock (a Friday morning, China time).
+PINNED_NOW = dt.datetime(2026, 11, 27, 9, 40, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 @pytest.fixture(scope="module")
-def demo(deployed_template, tmp_path_factory):
+def pinned_clock():
+    with time_machine.travel(PINNED_NOW, tick=True):
+        yield PINNED_NOW
+
+
+@pytest.fixture(scope="module")
+def demo(pinned_clock, deployed_template, tmp_path_factory):
     """A database with the demo county loaded once for the module (``CASES`` petitions)."""
     from engine.bootstrap import build_engine
 

@@ -1,7 +1,7 @@
 """case_numbers table: every case number handed out, unique by its primary key
 
 Revision ID: 0004_case_numbers_taken
-Revises: 0002_clocks, 0003_case_numbers
+Revises: 0004_one_chain
 
 Numbers already in use (business keys XF<yyyymmdd><nnnn> of existing cases, including
 duplicates the demo loader made before this revision) are recorded once each, and each
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import persistence.db
 
 revision = "0004_case_numbers_taken"
-down_revision = ("0002_clocks", "0003_case_numbers")  # joins the two branches
+down_revision = "0004_one_chain"
 branch_labels = None
 depends_on = None
 

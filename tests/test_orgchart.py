@@ -67,3 +67,18 @@ def test_an_installed_chart_is_the_one_every_lookup_uses(tmp_path):
     finally:
         orgchart.install(previous)
     assert orgchart.unit_name("u") == "u"
+
+
+def test_the_engine_uses_the_org_chart_file_its_settings_name(tmp_path):
+    from engine.bootstrap import build_engine
+    from engine.settings import Settings
+
+    path = _write(tmp_path, ["top,上级机关,municipal,,,向上级机关提出", "u,某单位,department,top,,"])
+    settings = Settings.from_env({"XINFANG_ORGCHART_FILE": str(path)}, data_dir=tmp_path)
+    assert settings.orgchart_file == path
+    previous = orgchart.current()
+    try:
+        build_engine(settings).close()
+        assert orgchart.superior("u") == "top"
+    finally:
+        orgchart.install(previous)

@@ -26,6 +26,7 @@ SHIPPED = {
     "0003_accounts.py": "c120a496b055fd7ace12ebd9f87eba0a247049b2a930f76941693c592848e11c",
     "0003_case_numbers.py": "96d3755079f361e3c1f4732b0d70fb576a2b74c1c280077c300d6b4e4ad7f318",
     "0004_one_chain.py": "3ab0ffe55d20eb79276781c326e5843a547681948ed3cc176d6b92360bade3bd",
+    "0005_documents.py": "9345abb3d08f01b3b594c5541a7d07b747d9e33f90b8a3dc523c5661484cd98a",
 }
 LINEAR_FROM = "0004_one_chain"
 

@@ -1,7 +1,7 @@
 """official documents (公文 with 文号), document templates, 查询码 and petitioners' ratings
 
 Revision ID: 0005_documents
-Revises: 0004_one_chain
+Revises: 0004_case_numbers_taken
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import persistence.db
 
 revision = "0005_documents"
-down_revision = "0004_one_chain"
+down_revision = "0004_case_numbers_taken"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,11 @@ import importlib
 from persistence import models  # noqa: F401
 
 for _name in ("persistence.models_clocks", "persistence.accounts", "persistence.numbering",
+<<<<<<< HEAD
               "persistence.case_search"):
+=======
+              "persistence.documents"):
+>>>>>>> main
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as exc:  # subsystem not present yet

@@ -1,7 +1,7 @@
 """case_search table: indexed fields of 案件查询
 
-Revision ID: 0005_case_search
-Revises: 0004_case_numbers_taken
+Revision ID: 0006_case_search
+Revises: 0005_documents
 
 Existing cases get their rows from the summary the engine already keeps (without the
 phone number, which older summaries did not copy; it appears after the case's next step).
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 import persistence.db
 
-revision = "0005_case_search"
-down_revision = "0004_case_numbers_taken"
+revision = "0006_case_search"
+down_revision = "0005_documents"
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,7 @@ from engine.clocks import sync_clocks
 from engine import inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
-from engine.parser import XinfangParser
+from engine.parser import XinfangParser, initiator_variables
 from engine.store import STATE_FORMAT, StateStore
 from persistence.db import utcnow
 from persistence.models import Case, Event, ProcessDefinition, Task
@@ -223,6 +223,8 @@ class Engine:
                 raise InvalidInput(f"流程“{d.name or d.key}”是不可执行的图（isExecutable=false），不能启动")
             self._add_repeat_variables(s, variables)
             spec, subs = self._specs(s, d.id)
+            for name in initiator_variables(spec):  # camunda:initiator: who started it, never the caller's say
+                variables[name] = actor
             wf = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
             start = wf.get_next_task(state=TaskState.READY)
             (start or wf.task_tree).data.update(variables)

@@ -67,6 +67,16 @@ JUDICIAL_UNITS = ("fy", "jcy", "gaj", "sfj")
 KEY_DOMAINS = tuple(u.domain for u in UNITS if u.domain)
 
 
+def units() -> tuple[Unit, ...]:
+    """Every unit of the installed chart, in file order."""
+    return UNITS
+
+
+def roles() -> dict[str, str]:
+    """Role code -> Chinese name."""
+    return dict(ROLES)
+
+
 def unit(code: str) -> Unit:
     """Return the unit with this code; KeyError names the unknown code."""
     try:

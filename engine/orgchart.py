@@ -152,16 +152,6 @@ def roles() -> dict[str, str]:
     return dict(ROLES)
 
 
-def units() -> tuple[Unit, ...]:
-    """Every unit of the installed chart, in file order."""
-    return UNITS
-
-
-def roles() -> dict[str, str]:
-    """Role code -> Chinese name."""
-    return dict(ROLES)
-
-
 def unit(code: str) -> Unit:
     """Return the unit with this code; KeyError names the unknown code."""
     return _chart.unit(code)

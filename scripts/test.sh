@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs (system packages, Python and npm dependencies)
 # and run the whole suite: SQLite and a throw-away PostgreSQL server, Chromium for the
-# browser tests, bpmnlint for the process files.  Extra arguments go to pytest.
+# browser tests, bpmnlint for the process files, and print the coverage.  Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +25,6 @@ source scripts/setup.sh test
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
-exec python -m pytest "$@"
+# Coverage of the product packages is measured and printed at the end (pyproject's
+# [tool.coverage] says which); a run of a few tests can pass --no-cov.
+exec python -m pytest --cov --cov-report=term "$@"

@@ -31,7 +31,7 @@ from engine.clocks import sync_clocks
 from engine import case_search, inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
-from engine.parser import XinfangParser
+from engine.parser import XinfangParser, initiator_variables
 from engine.store import STATE_FORMAT, StateStore
 from persistence.db import utcnow
 from persistence.models import Case, Event, ProcessDefinition, Task
@@ -223,6 +223,8 @@ class Engine:
                 raise InvalidInput(f"流程“{d.name or d.key}”是不可执行的图（isExecutable=false），不能启动")
             self._add_repeat_variables(s, variables)
             spec, subs = self._specs(s, d.id)
+            for name in initiator_variables(spec):  # camunda:initiator: who started it, never the caller's say
+                variables[name] = actor
             wf = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
             start = wf.get_next_task(state=TaskState.READY)
             (start or wf.task_tree).data.update(variables)
@@ -532,6 +534,14 @@ class Engine:
                         {"message": message_name, "changes": _diff(before, after := self._data(wf), payload)})
             self._after_step(s, case, wf, before, actor, now, after)
             return self._case_info(case, wf, s.info["open_tasks"], s.info["data"])
+
+    def waiting_messages(self, case_id: str) -> set[str]:
+        """The names of the messages a running case waits for now (empty when it ended)."""
+        with self.unit_of_work(read_only=True) as s:
+            case = self._case(s, case_id)
+            if case.status != "running":
+                return set()
+            return wfstate.waiting_message_names(self._load(s, case, keep=True))
 
     def advance_timers(self, case_id: str, now: dt.datetime | None = None) -> int:
         """Fire whatever timers of a case are due; returns how many fired."""

@@ -14,7 +14,7 @@ Templates are Jinja run in a sandbox (an administrator edits them in the UI; eve
 is a new version in ``document_templates``); the shipped defaults are the files in
 ``engine/document_templates/``.
 
-The 送达 date of a result (信访处理意见书, 复查意见书, 复核意见书) is what starts the
+The 送达 date of a result (信访处理意见书, 复查意见书, 复核意见书, 答复意见书) is what starts the
 petitioner's 30-day request windows (第三十五、三十六条).  The procedures take it from
 the serve task's form (``served_on`` …) and log the notice after it, so a result
 document is served on the date the procedure recorded; any other document's service is
@@ -62,7 +62,7 @@ class DocKind:
     to_petitioner: bool  # addressed to the petitioner (else to a unit)
     organ_variable: str | None = None  # case variable naming the issuing unit (else the 信访局)
     result: bool = False  # a 办理/复查/复核 result the petitioner may rate
-    served_variables: tuple[str, str] | None = None  # (date, method) the serve task records
+    served_variables: tuple[str, str] | None = None  # (date, method) the serve task records ("" = no method)
 
 
 KINDS: dict[str, DocKind] = {k.key: k for k in (
@@ -74,6 +74,7 @@ KINDS: dict[str, DocKind] = {k.key: k for k in (
     DocKind("review", "复查意见书", "复查", True, "review_unit", True, ("review_served_on", "review_service_method")),
     DocKind("recheck", "复核意见书", "复核", True, "recheck_unit", True,
             ("recheck_served_on", "recheck_service_method")),
+    DocKind("reply", "答复意见书", "答", True, "handling_unit", True, ("reply_served_date", "")),
     DocKind("termination", "终结告知书", "终", True),
     DocKind("supervision", "督办函", "督", False),
     DocKind("risk", "风险提醒函", "提", False),
@@ -88,6 +89,7 @@ NOTICE_KINDS: dict[str, str] = {
     "信访处理意见书": "opinion",
     "复查意见书": "review",
     "复核意见书": "recheck",
+    "答复意见书": "reply",
     "依法终结告知书": "termination",
     "终结告知书": "termination",
     "督办函": "supervision",
@@ -208,6 +210,7 @@ def _context(kind: DocKind, variables: dict[str, Any], notice: dict[str, Any], o
             "review_findings": v.get("review_findings") or "", "recheck_findings": v.get("recheck_findings") or "",
             "recheck_basis": v.get("recheck_basis") or "",
             "assignment_days": v.get("assignment_days") or "",
+            "reply_summary": v.get("reply_summary") or "", "reply_result": v.get("reply_result") or "",
         },
         "notice": {"title": notice.get("title") or kind.name, "to": orgchart.unit_name(str(to)) if to else "",
                    "unit": orgchart.unit_name(str(notice["unit"])) if notice.get("unit") else "",
@@ -289,7 +292,8 @@ def _record_served_from_process(session: Session, doc: Document, variables: dict
     if served is None:
         return
     doc.served_on = served
-    doc.service_method = _TASK_METHODS.get(str(variables.get(method_var)), "当面")
+    # The 答复 task records no method: the document says so rather than guessing one.
+    doc.service_method = _TASK_METHODS.get(str(variables.get(method_var)), "未注明") if method_var else "未注明"
     doc.service_recorded_by = "system"
     doc.service_recorded_at = at
     session.add(Event(case_id=doc.case_id, at=at, actor="system", kind="document_served",

@@ -20,7 +20,7 @@ from engine.errors import EngineError, InvalidInput, NotFound
 from engine.registration import RegistrationForm, parse_registration, petition_variables
 from persistence import accounts as accounts_repo
 from persistence.db import utcnow
-from persistence.numbering import next_number
+from persistence.numbering import allocate_case_number
 
 PAGE_SIZE = 20
 TABS = ("mine", "claimable", "done")
@@ -367,9 +367,8 @@ class Casework:
 
     def _next_case_no(self) -> str:
         """XF + the Asia/Shanghai date + the day's sequence number, e.g. XF202611270012."""
-        prefix = "XF" + utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
         with self.engine.unit_of_work() as s:
-            return f"{prefix}{next_number(s, prefix):04d}"
+            return allocate_case_number(s, utcnow().astimezone(SHANGHAI).date())
 
     # ------------------------------------------------------------------ cases
     def _require_case(self, user, case_id: str) -> None:

@@ -285,19 +285,12 @@ def _maybe_near_due(rng: random.Random, p: Petition, i: int, route6: bool, now: 
 
 
 def _number(engine, petitions: list[Petition]) -> None:
-    """Case numbers XF<yyyymmdd><nnnn>, continuing any numbers of the same day already taken."""
-    from persistence.models import Case
+    """Case numbers XF<yyyymmdd><nnnn> from the same allocator the registration form uses."""
+    from persistence.numbering import allocate_case_number
 
-    taken: Counter[str] = Counter()
     with engine.unit_of_work() as s:
-        for (key,) in s.execute(select(Case.business_key).where(Case.business_key.like("XF%"))):
-            day, seq = key[2:10], key[10:]
-            if seq.isdigit():
-                taken[day] = max(taken[day], int(seq))
-    for p in petitions:
-        day = p.received_at.astimezone(SHANGHAI).strftime("%Y%m%d")
-        taken[day] += 1
-        p.case_no = f"XF{day}{taken[day]:04d}"
+        for p in petitions:
+            p.case_no = allocate_case_number(s, p.received_at.astimezone(SHANGHAI).date())
 
 
 def _make_repeat(rng: random.Random, p: Petition, running: list[Petition]) -> None:

@@ -181,6 +181,16 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture(autouse=True)
+def _calendar_defaults():
+    """Each test starts and ends with the shipped holiday file and the built-in rules."""
+    from engine import calendar
+
+    calendar.configure()
+    yield
+    calendar.configure()
+
+
 def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
     """Poll ``predicate`` until it is truthy or the timeout passes; returns its last value."""
     deadline = time.monotonic() + timeout

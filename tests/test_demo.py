@@ -6,7 +6,10 @@ import re
 import shutil
 from pathlib import Path
 
+import datetime as dt
+
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from engine.demo import DEMO_PASSWORD, DEMO_USERS, STAGES, load_demo, users_markdown
@@ -15,10 +18,19 @@ from engine.registration import valid_id_number
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = 60
+# The demo's history ends "now"; its spread over stages depends on where weekends and
+# holidays fall, so the whole module runs on a pinned clock (a Friday morning, China time).
+PINNED_NOW = dt.datetime(2026, 11, 27, 9, 40, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
 @pytest.fixture(scope="module")
-def demo(deployed_template, tmp_path_factory):
+def pinned_clock():
+    with time_machine.travel(PINNED_NOW, tick=True):
+        yield PINNED_NOW
+
+
+@pytest.fixture(scope="module")
+def demo(pinned_clock, deployed_template, tmp_path_factory):
     """A database with the demo county loaded once for the module (``CASES`` petitions)."""
     from engine.bootstrap import build_engine
 
@@ -140,3 +152,22 @@ def test_synthetic_id_numbers_carry_the_right_check_digit():
         number = id_number(dt.date(1980, 1, 1), male, rng)
         assert valid_id_number(number) and number[:14] == "37172519800101"
         assert int(number[16]) % 2 == (1 if male else 0)
+
+
+def test_a_petition_registered_after_the_demo_gets_a_number_no_demo_case_has(demo, tmp_path):
+    from tests.web_helpers import Petition, make_app, valid_id_number
+
+    engine, _ = demo
+    numbers = {c.business_key for c in engine.list_cases(process_key="petition", limit=None)}
+    # register on the day of the newest demo petition, whose day counter the loader used
+    newest = max(numbers)
+    day = dt.datetime.strptime(newest[2:10], "%Y%m%d").replace(hour=15, tzinfo=PINNED_NOW.tzinfo)
+    client = make_app(engine, tmp_path).test_client()
+    petition = Petition(id_number=valid_id_number("37172519900101123"), request="新登记的事项：请求维修村道")
+    with time_machine.travel(day, tick=False):
+        client.post("/login", data={"username": "demo-registrar", "password": DEMO_PASSWORD})
+        response = client.post("/register", data=petition.form(confirm_repeat="yes"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    case = engine.get_case(response.headers["Location"].rsplit("/", 1)[1])
+    assert case.business_key[:10] == newest[:10] and case.business_key not in numbers
+    assert case.business_key == newest[:10] + f"{int(newest[10:]) + 1:04d}"

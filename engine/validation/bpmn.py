@@ -532,11 +532,10 @@ class BpmnChecks:
             self.unsupported(el, f"decision reference '{ref}' of {label(el)} is an expression; it must be "
                              "resolved at deploy time", "set the decision id itself")
             return
-        binding = el.get(c("decisionRefBinding"))
-        if binding in ("version", "versionTag"):
-            self.error(el, f"decisionRefBinding '{binding}' of {label(el)} is not supported",
-                       hint="use the default binding (latest); the decision is frozen at deploy time")
-        if ref not in self.dep.decisions and not self.dep.preloaded_decision(ref):
+        if not self._check_binding(el, "decisionRef", ref, ref in self.dep.decisions):
+            return
+        if ref not in self.dep.decisions and not self.dep.preloaded_decision(ref) \
+                and ref not in self.dep.known_decision_keys:
             known = ", ".join(sorted(self.dep.decisions)) or "none"
             self.error(el, f"{label(el)} refers to decision '{ref}', which no DMN file of this deployment "
                        f"defines (decisions here: {known})",
@@ -559,10 +558,8 @@ class BpmnChecks:
             self.unsupported(el, f"called element '{called}' of {label(el)} is an expression; it must be "
                              "resolved at deploy time", "set the id of the called process itself")
             return
-        binding = el.get(c("calledElementBinding"))
-        if binding in ("version", "versionTag"):
-            self.error(el, f"calledElementBinding '{binding}' of {label(el)} is not supported",
-                       hint="use the default binding (latest); the callee is frozen at deploy time")
+        if not self._check_binding(el, "calledElement", called, called in self.dep.processes):
+            return
         target = self.dep.processes.get(called)
         if target is not None:
             if not target[2]:
@@ -574,6 +571,39 @@ class BpmnChecks:
             self.dep.unresolved.append(ref)
             if called not in self.dep.known_process_keys:
                 self.dep.report.extend([ref.problem()])
+
+    def _check_binding(self, el, attribute: str, key: str, in_deployment: bool) -> bool:
+        """camunda:<attribute>Binding and its Version / VersionTag, as Camunda 7 reads them.
+
+        Which stored version a binding resolves to is the deploy layer's business
+        (engine/references.py); here: the binding is one Camunda knows, a version is a
+        number, a tag is given, and "deployment" finds the target in this deployment.
+        """
+        binding = (el.get(c(f"{attribute}Binding")) or "latest").strip()
+        what = "process" if attribute == "calledElement" else "decision"
+        if binding not in ("latest", "deployment", "version", "versionTag"):
+            self.error(el, f"camunda:{attribute}Binding '{binding}' of {label(el)} is not a Camunda binding",
+                       hint="choose Binding latest, deployment, version or versionTag in the Modeler")
+            return False
+        if binding == "deployment" and not in_deployment:
+            self.error(el, f"{label(el)} is bound to the {what} '{key}' of its own deployment, which does not "
+                       f"define '{key}'", hint=f"deploy the file defining '{key}' together with this one, "
+                                                "or use the binding 'latest'")
+            return False
+        if binding == "version":
+            version = (el.get(c(f"{attribute}Version")) or "").strip()
+            if not version.isdigit() or int(version) < 1:
+                self.error(el, f"{label(el)} is bound to a version of '{key}', but its version "
+                           f"'{version}' is not a version number" if version else
+                           f"{label(el)} is bound to a version of '{key}' but names none",
+                           hint=f"set camunda:{attribute}Version to the number of a deployed version "
+                                "(an expression is not resolved at deploy time)")
+                return False
+        if binding == "versionTag" and not (el.get(c(f"{attribute}VersionTag")) or "").strip():
+            self.error(el, f"{label(el)} is bound to a version tag of '{key}' but names none",
+                       hint=f"set camunda:{attribute}VersionTag, or use the binding 'latest'")
+            return False
+        return True
 
     def check_subprocess(self, el, tag: str) -> None:
         """Start and end events an embedded (or ad-hoc) sub-process needs."""

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -285,9 +284,3 @@ def resources_from_paths(paths: Iterable[str]) -> list[tuple[str, bytes]]:
             if _kind(f.name) != "other" or f.suffix == ".form":
                 out.append((f.name, f.read_bytes()))
     return out
-
-
-def parse_root(content: bytes) -> etree._Element:
-    """Parse XML we stored ourselves (already validated at deploy time)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(content, parser)

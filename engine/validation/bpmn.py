@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from engine.groups import split_names, unknown_group, valid_names
 from engine.validation.common import (
     ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, MODELER_NS, RESAVE_HINT, ZEEBE_NS, Deployment, Document, c,
     expression_error, label, local, nearest_id, ns, q, short_name, text_of,
@@ -449,6 +450,13 @@ class BpmnChecks:
             elif attr == "priority" and not value.lstrip("-").isdigit():
                 self.error(el, f"camunda:priority '{value}' of {label(el)} is not a whole number",
                            hint="write a number such as 50, or an expression ${...}")
+        for name in split_names(el.get(c("candidateGroups")) or ""):
+            wrong = unknown_group(name)
+            if wrong:
+                self.error(el, f"camunda:candidateGroups of {label(el)}: {wrong}, so the task would reach "
+                           f"nobody ({valid_names()})",
+                           hint="write a role (that role in the unit responsible for the case), a unit code "
+                                "(that unit's handlers) or unit:role; see docs/designer-guide.md")
         for form_field in el.iterfind(f".//{{{CAMUNDA_NS}}}formField"):
             if not (form_field.get("id") or "").strip():
                 self.error(form_field, f"a form field of {label(el)} has no ID", owner=el,

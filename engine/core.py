@@ -535,6 +535,14 @@ class Engine:
             self._after_step(s, case, wf, before, actor, now, after)
             return self._case_info(case, wf, s.info["open_tasks"], s.info["data"])
 
+    def waiting_messages(self, case_id: str) -> set[str]:
+        """The names of the messages a running case waits for now (empty when it ended)."""
+        with self.unit_of_work(read_only=True) as s:
+            case = self._case(s, case_id)
+            if case.status != "running":
+                return set()
+            return wfstate.waiting_message_names(self._load(s, case, keep=True))
+
     def advance_timers(self, case_id: str, now: dt.datetime | None = None) -> int:
         """Fire whatever timers of a case are due; returns how many fired."""
         with self.unit_of_work() as s:

@@ -156,3 +156,14 @@ def test_modeler_file_with_bare_groups_reaches_each_demo_user_and_runs_to_its_en
     assert confirm.assignee == registrar and confirm.candidate_groups == []
     _work(app, engine, registrar, "确认办结", "mine")
     assert engine.get_case(case_id).status == "completed"
+
+
+def test_a_group_computed_at_run_time_that_reaches_nobody_stops_the_step_and_keeps_nothing(sqlite_engine):
+    computed = BARE.replace(b'camunda:candidateGroups="registrar"', b'camunda:candidateGroups="${grp}"')
+    sqlite_engine.deploy([("bare_groups.bpmn", computed), ("bare_groups_route.dmn", ROUTE)])
+    with pytest.raises(ScriptError) as stopped:
+        sqlite_engine.start_case(process_key="modeler_bare_groups", variables={"grp": "zhengfa"}, actor="x")
+    assert "zhengfa" in stopped.value.message and "登记核实" in stopped.value.message
+    assert sqlite_engine.list_cases() == []
+    case = sqlite_engine.start_case(process_key="modeler_bare_groups", variables={"grp": "rsj"}, actor="x")
+    assert [t.candidate_groups for t in sqlite_engine.list_tasks(case_id=case.id)] == [["rsj:handler"]]

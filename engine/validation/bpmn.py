@@ -480,7 +480,10 @@ class BpmnChecks:
                        hint="write the Python script (Type: Inline script), or use a plain task")
             return
         try:
-            compile(text, f"<{el.get('id')}>", "exec")
+            try:
+                compile(text, f"<{el.get('id')}>", "exec")
+            except (RecursionError, MemoryError):
+                raise SyntaxError("the script is nested too deeply") from None
         except SyntaxError as exc:
             line = script.sourceline + (exc.lineno or 1) - 1 if script.sourceline else None
             self.dep.report.add(self.doc.name, f"Python syntax error in {label(el)}: {exc.msg} "

@@ -28,7 +28,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.clocks import sync_clocks
-from engine import case_search, inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
+from engine import case_search, inbox, notifications, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser, initiator_variables
@@ -449,6 +449,7 @@ class Engine:
             row = self._ready_task(s, task_id, lock=True)
             previous, row.assignee = row.assignee, user
             records.update_task(s, row, "assignee")
+            notifications.task_assigned(s, row, user, actor, utcnow())
             self._event(s, row.case_id, actor, "task_assigned",
                         {"task_id": row.id, "task": row.name, "from": previous, "to": user})
             return inbox.task_info(row)
@@ -660,6 +661,9 @@ class Engine:
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
         open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
+        arrived = [t for t in open_tasks if t.created_at == now]
+        if arrived:
+            notifications.tasks_arrived(s, case.process_key, data.get("title"), arrived, now, actor)
         s.info["open_tasks"] = open_tasks
         s.info["data"] = data
         if wf.completed and case.status == "running":

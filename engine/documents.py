@@ -23,6 +23,7 @@ recorded on the case page (``record_service``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import uuid
@@ -177,7 +178,7 @@ def save_template(session: Session, kind_key: str, body: str, actor: str) -> int
     if len(body) > 50_000:
         raise InvalidInput("模板过长", {"body": "模板不超过 50000 字"})
     try:
-        _env.from_string(body).render(**sample_context(KINDS[kind_key]))
+        _compiled(body).render(**sample_context(KINDS[kind_key]))
     except TemplateError as exc:
         raise InvalidInput("模板有误", {"body": f"模板无法使用：{exc}"}) from None
     latest = session.scalar(select(func.max(DocumentTemplate.version)).where(DocumentTemplate.kind == kind_key))
@@ -237,10 +238,16 @@ def _due_text(value: Any) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(text: str):
+    # Templates are compiled once per distinct text (a saved version never changes).
+    return _env.from_string(text)
+
+
 def render_html(body: str, context: dict[str, Any]) -> str:
     """The whole document page: the kind's template inside the GB/T 9704 layout."""
-    inner = _env.from_string(body).render(**context)
-    layout = _env.from_string((TEMPLATE_DIR / "_layout.html").read_text(encoding="utf-8"))
+    inner = _compiled(body).render(**context)
+    layout = _compiled((TEMPLATE_DIR / "_layout.html").read_text(encoding="utf-8"))
     return layout.render(body=Markup(inner), **context)
 
 

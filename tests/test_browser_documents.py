@@ -46,8 +46,9 @@ def test_acceptance_notice_query_code_rating_and_satisfaction(pinned, browser, s
     page.click("text=登记并受理")
     page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}$"))
     case_id = page.url.rsplit("/", 1)[1]
-    page = reg.claim_and_open("核实登记信息")
-    reg.submit()
+    xfj_head = Session(browser, server, "xfj_head")  # a second person checks the registration
+    xfj_head.claim_and_open("核实登记信息")
+    xfj_head.submit()
     page = reg.claim_and_open("分类并提出处理意见")
     page.select_option("#f-demand_type", "其他")
     page.select_option("#f-routing", "forward")

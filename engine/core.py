@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.calendar import local_date
 from engine.clocks import sync_clocks
 from engine import case_search, inbox, notifications, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
@@ -466,7 +467,7 @@ class Engine:
                 raise Conflict("任务已不在待办状态")
             values = dict(variables or {})
             if validate_form:
-                values = self._validated(t, values, absent_checkbox_is_false)
+                values = self._validated(t, values, absent_checkbox_is_false, case.started_at)
             # What the case looked like to this task: the baseline of the history entry's
             # changes (and no extra walk of the task tree).
             before = dict(t.data)
@@ -784,16 +785,24 @@ class Engine:
                 return ts
         return None
 
-    def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool) -> dict[str, Any]:
+    def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool,
+                   started_at: dt.datetime | None = None) -> dict[str, Any]:
         spiff_form = getattr(t.task_spec, "form", None)
         if spiff_form is None or not getattr(spiff_form, "fields", None):
             return values
         from forms import Form, validate_or_raise
+        from forms.dates import date_errors
 
         form = Form.from_spiff(spiff_form)
         clean = validate_or_raise(form, values, existing=t.data,
                                   evaluate=lambda text: self.script_engine.evaluate(t, text),
                                   absent_checkbox_is_false=absent_checkbox_is_false)
+        # A date a person enters is not in the future (unless planned) nor before the case's
+        # earlier events the form names: a wrong 送达 date would move a statutory window.
+        errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
+                             registered=local_date(started_at) if started_at else None)
+        if errors:
+            raise InvalidInput(f"表单填写有误，{len(errors)} 项需要修改", errors)
         # Camunda submits an empty optional field as null; scripts may read every field.
         for f in form.fields:
             if f.id not in clean and f.id not in t.data:

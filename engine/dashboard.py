@@ -19,7 +19,7 @@ from typing import Any
 
 from engine import access, orgchart
 from engine import supervision_queries as queries
-from engine.calendar import SHANGHAI, local_date
+from engine.calendar import SHANGHAI, due_for, local_date
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.metrics import MetricsReport, compute_metrics
 from engine.registration import DOMAINS
@@ -103,8 +103,8 @@ class Overview:
     report: MetricsReport
     weeks: list[queries.WeekFigures]
     domains: list[queries.DomainFigures]
-    late: list[tuple[str | None, list[queries.ClockRow]]]
-    due_soon: list[tuple[str | None, list[queries.ClockRow]]]
+    late: list[tuple[str | None, list[queries.MatterRow]]]  # one row per matter
+    due_soon: list[tuple[str | None, list[queries.MatterRow]]]
     units: list[orgchart.Unit]  # the units the user may pick
     can_issue: bool
     late_count: int = 0
@@ -114,6 +114,20 @@ class Overview:
     @property
     def scope_name(self) -> str:
         return orgchart.unit_name(self.filters.unit) if self.filters.unit else "全县"
+
+
+@dataclass
+class LetterPreview:
+    """A letter shown for confirmation before it is issued."""
+
+    row: queries.ClockRow
+    letter: str
+    reason: str
+    reason_label: str
+    detail: str
+    reply_due: dt.datetime
+    reply_kind: str
+    issued_by: Any
 
 
 @dataclass
@@ -153,7 +167,7 @@ class Dashboard:
             weeks = queries.weekly_figures(s, filters.date_from, filters.date_to, as_of=as_of, unit=filters.unit)
             domains = queries.domain_figures(s, filters.date_from, filters.date_to, as_of=as_of,
                                              unit=filters.unit, domains=DOMAINS)
-            late, soon = queries.late_and_due_soon(s, user, as_of=as_of, unit=filters.unit)
+            late, soon = queries.late_and_due_soon_matters(s, user, as_of=as_of, unit=filters.unit)
         units = list(orgchart.UNITS) if user.county_wide else [orgchart.unit(user.unit_code)]
         return Overview(filters=filters, as_of=as_of, report=report, weeks=weeks, domains=domains,
                         late=queries.group_by_unit(late), due_soon=queries.group_by_unit(soon), units=units,
@@ -184,18 +198,10 @@ class Dashboard:
         }
 
     # ------------------------------------------------------------------ acting
-    def issue_letter(self, user, clock_id: int | str, raw: Mapping[str, Any],
-                     now: dt.datetime | None = None) -> IssuedLetter:
-        """Start the ``supervision`` process for the unit and case of one open clock, in one step.
-
-        ``raw`` holds ``reason`` (overdue | irregular for a late period, due_soon for one
-        about to end) and ``detail`` (情况说明). NotFound for a clock the user may not see or
-        that is no longer running; Conflict while a letter to that unit about that case is
-        still being handled.
-        """
+    def _letter_request(self, user, clock_id: int | str, raw: Mapping[str, Any], as_of: dt.datetime):
+        """(clock row, reason, detail) of a letter request, checked; the errors a form shows."""
         access.check_dashboard(user)
         access.check_issue_letter(user)
-        as_of = now or utcnow()
         try:
             clock_id = int(clock_id)
         except (TypeError, ValueError):
@@ -219,6 +225,29 @@ class Dashboard:
             errors["detail"] = f"情况说明不超过 {DETAIL_LIMIT} 字"
         if errors:
             raise InvalidInput("督办信息有误", errors)
+        return row, reason, detail
+
+    def preview_letter(self, user, clock_id: int | str, raw: Mapping[str, Any],
+                       now: dt.datetime | None = None) -> LetterPreview:
+        """The letter as it would be issued now (nothing is issued): to whom, why, until when."""
+        as_of = now or utcnow()
+        row, reason, detail = self._letter_request(user, clock_id, raw, as_of)
+        letter = LETTER_OF_REASON[reason]
+        answer_kind = "risk_reminder_answer" if reason == "due_soon" else "supervision_answer"
+        return LetterPreview(row=row, letter=letter, reason=reason, reason_label=REASONS[reason], detail=detail,
+                             reply_due=due_for(answer_kind, as_of).due, reply_kind=answer_kind, issued_by=user)
+
+    def issue_letter(self, user, clock_id: int | str, raw: Mapping[str, Any],
+                     now: dt.datetime | None = None) -> IssuedLetter:
+        """Start the ``supervision`` process for the unit and case of one open clock, in one step.
+
+        ``raw`` holds ``reason`` (overdue | irregular for a late period, due_soon for one
+        about to end) and ``detail`` (情况说明). NotFound for a clock the user may not see or
+        that is no longer running; Conflict while a letter to that unit about that case is
+        still being handled.
+        """
+        as_of = now or utcnow()
+        row, reason, detail = self._letter_request(user, clock_id, raw, as_of)
         if row.letter is not None and row.letter.open:
             raise Conflict(f"已于 {row.letter.at.astimezone(SHANGHAI):%Y-%m-%d} 向{row.unit_name}发出"
                            f"{row.letter.letter}，督办尚未办结")

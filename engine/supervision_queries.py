@@ -274,3 +274,118 @@ def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: d
             row(summary).due_soon += 1
     order = {d: i for i, d in enumerate(domains)}
     return sorted(out.values(), key=lambda f: (order.get(f.domain, len(order)), f.domain))
+
+
+# ---------------------------------------------------------------------- one row per matter
+REPLY_STATES = {"Task_answer_letter": "待书面答复", "Task_check_answer": "已答复，待审核",
+                "Task_risk_feedback": "待反馈防范措施"}
+
+
+@dataclass
+class MatterRow:
+    """One matter on the overdue/due-soon lists with all its running clocks, its own and
+    those of the 督办 about it (a 督办 is never a row of its own)."""
+
+    case_id: str
+    case_no: str
+    summary: dict[str, Any]
+    clocks: list[ClockRow]
+    lead: ClockRow  # the matter's own clock a letter is about (most overdue, else soonest)
+    pending_tasks: list[str] = field(default_factory=list)
+    letter: LetterInfo | None = None
+    reply_state: str | None = None  # where the reply to the letter stands
+    reply_due: datetime | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return any(c.overdue for c in self.clocks)
+
+    @property
+    def unit_code(self) -> str | None:
+        return self.lead.unit_code
+
+    @property
+    def unit_name(self) -> str:
+        return self.lead.unit_name
+
+    @property
+    def can_supervise(self) -> bool:
+        return self.lead.can_supervise
+
+    @property
+    def clock_id(self) -> int:
+        return self.lead.clock_id
+
+    @property
+    def days(self) -> int:
+        return self.lead.days
+
+
+def _targets_of(session: Session, supervision_ids: set[str]) -> dict[str, str]:
+    """Supervision case id -> the case it supervises (from the letter events)."""
+    if not supervision_ids:
+        return {}
+    found = {}
+    query = select(Event.case_id, Event.data).where(
+        Event.kind == LETTER_EVENT, Event.data["supervision_case_id"].as_string().in_(supervision_ids))
+    for case_id, data in session.execute(query):
+        found[(data or {}).get("supervision_case_id")] = case_id
+    return found
+
+
+def matters_of(session: Session, rows: list[ClockRow]) -> list[MatterRow]:
+    """Fold clock rows into one row per matter: a 督办's answer clock joins the supervised case."""
+    sup_ids = {r.case_id for r in rows if r.process_key == SUPERVISION_PROCESS}
+    target = _targets_of(session, sup_ids)
+    groups: dict[str, list[ClockRow]] = defaultdict(list)
+    for r in rows:
+        groups[target.get(r.case_id, r.case_id)].append(r)
+    missing = [cid for cid, rs in groups.items() if all(r.process_key == SUPERVISION_PROCESS for r in rs)
+               and cid not in sup_ids]
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(missing)))} if missing else {}
+    matters = []
+    for case_id, clocks in groups.items():
+        clocks.sort(key=lambda c: (not c.overdue, c.due, c.clock_id))
+        own = [c for c in clocks if c.process_key != SUPERVISION_PROCESS]
+        lead = own[0] if own else clocks[0]
+        summary, case_no = lead.summary, lead.case_no
+        if not own and case_id in cases:
+            summary = dict(cases[case_id].summary or {})
+            case_no = summary.get("case_no") or cases[case_id].business_key or case_id[:8]
+        matters.append(MatterRow(case_id=case_id, case_no=case_no, summary=summary, clocks=clocks, lead=lead,
+                                 pending_tasks=list(lead.pending_tasks) if own else []))
+    _attach_replies(session, matters)
+    return matters
+
+
+def _attach_replies(session: Session, matters: list[MatterRow]) -> None:
+    letters = letters_for(session, {m.case_id for m in matters})
+    latest: dict[str, LetterInfo] = {}
+    for (case_id, _unit), info in letters.items():
+        if case_id not in latest or info.at > latest[case_id].at:
+            latest[case_id] = info
+    open_ids = {i.supervision_case_id for i in latest.values() if i.open}
+    states: dict[str, tuple[str, datetime | None]] = {}
+    if open_ids:
+        for case_id, activity, due in session.execute(select(Task.case_id, Task.activity_id, Task.due_at).where(
+                Task.case_id.in_(open_ids), Task.state == "ready")):
+            if activity in REPLY_STATES:
+                states[case_id] = (REPLY_STATES[activity], due)
+    for m in matters:
+        m.letter = latest.get(m.case_id)
+        if m.letter is None:
+            continue
+        if not m.letter.open:
+            m.reply_state = "督办已办结"
+        else:
+            m.reply_state, m.reply_due = states.get(m.letter.supervision_case_id, ("督办处理中", None))
+
+
+def late_and_due_soon_matters(session: Session, user, *, as_of: datetime, unit: str | None = None,
+                              due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[MatterRow], list[MatterRow]]:
+    """(matters with an overdue clock, most overdue first; the other matters due soon, soonest first)."""
+    late, soon = late_and_due_soon(session, user, as_of=as_of, unit=unit, due_soon_days=due_soon_days)
+    matters = matters_of(session, late + soon)
+    late_m = sorted((m for m in matters if m.overdue), key=lambda m: (m.clocks[0].due, m.case_id))
+    soon_m = sorted((m for m in matters if not m.overdue), key=lambda m: (m.clocks[0].due, m.case_id))
+    return late_m, soon_m

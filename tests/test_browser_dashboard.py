@@ -110,19 +110,28 @@ def test_supervisor_opens_an_overdue_case_from_the_dashboard_and_issues_a_superv
     assert CASE_NO in page.locator("main").inner_text()
     _shot(page, "dashboard-overdue-case")
 
-    # back on the dashboard: one click issues the 督办函 with the prepared 情况说明
+    # back on the dashboard: the 督办函 with its reason and the prepared 情况说明 is
+    # previewed (to whom, the reply deadline) and issued only on confirmation
     page.go_back()
     page.wait_for_url(f"{base}/dashboard/")
     row = page.locator(f"#late tr[data-case-id='{case_id}']")
     row.locator("details summary").click()
     detail = row.locator("textarea[name=detail]")
     assert CASE_NO in detail.input_value() and "请于收到本函之日起10日内书面答复" in detail.input_value()
-    row.get_by_role("button", name="发督办函").click()
+    row.get_by_role("button", name="预览督办函").click()
+    page.wait_for_selector(".letter-preview")
+    preview = page.locator(".letter-preview").inner_text()
+    assert "县住房和城乡建设局" in preview and CASE_NO in preview and "逾期未办结" in preview
+    assert "书面答复期限" in preview and re.search(r"\d{4}-\d{2}-\d{2} 23:59", preview)
+    assert not deployed_engine.list_cases(process_key="supervision")  # nothing issued yet
+    _shot(page, "dashboard-letter-preview")
+    page.get_by_role("button", name="确认发出督办函").click()
     page.wait_for_url(re.compile(r".*/dashboard/\?.*#late$"))
     assert "已向县住房和城乡建设局发出督办函" in page.locator(".flash").inner_text()
     row = page.locator(f"#late tr[data-case-id='{case_id}']")
     assert "已发督办函" in row.inner_text() and "督办中" in row.inner_text()
-    assert row.get_by_role("button", name="发督办函").count() == 0
+    assert "答复：待书面答复" in row.inner_text()  # the reply is tracked in the same row
+    assert row.get_by_role("button", name="预览督办函").count() == 0
     _shot(page, "dashboard-letter-issued")
 
     (supervision,) = deployed_engine.list_cases(process_key="supervision")

@@ -182,7 +182,7 @@ def test_only_supervisors_and_leaders_issue_letters(login, engine, ids, username
 
 def test_administrators_see_no_letter_buttons(login):
     html = login("admin").get("/dashboard/", query_string=RANGE).get_data(as_text=True)
-    assert "逾期事项" in html and "发督办函" not in html
+    assert "逾期事项" in html and "预览督办函" not in html
 
 
 def test_a_township_supervisor_sees_only_its_own_unit_and_other_ids_answer_404(login, engine, ids):
@@ -284,14 +284,14 @@ def test_page_shows_figures_charts_and_the_lists_grouped_by_unit(login, ids):
     kpi = re.search(r'data-metric="on_time_handling">.*?kpi-value">([^<]+)<', html, re.S).group(1)
     assert kpi == "50.0%"
     assert re.search(r'data-metric="overdue">.*?kpi-value">1<', html, re.S)
-    assert html.count("<svg") == 4 and "<title>县住房和城乡建设局 逾期 1 件</title>" in html
+    assert html.count("<svg viewBox=\"0 0 ") - html.count("<svg viewBox=\"0 0 24 24\"") == 4 and "<title>县住房和城乡建设局 逾期 1 件</title>" in html
     assert "style=" not in html.split("<main>")[1]  # the CSP forbids inline styles
     assert list(_rows(html, "late")) == [ids["A"]]
     assert list(_rows(html, "soon")) == [ids["B"]]
     late = html[html.index('id="late"'):html.index('id="soon"')]
     assert "县住房和城乡建设局</strong> · 逾期 1 件" in late and "超期 14 天" in late and "调查核实" in late
     soon = html[html.index('id="soon"'):]
-    assert "县人力资源和社会保障局</strong> · 临期 1 件" in soon and "今日到期" in soon and "发风险提醒函" in soon
+    assert "县人力资源和社会保障局</strong> · 临期 1 件" in soon and "今日到期" in soon and "预览风险提醒函" in soon
     assert ids["C"] not in html and ids["D"] not in html  # on time, or not due: not listed
 
 
@@ -386,3 +386,40 @@ def test_a_stopped_or_unknown_clock_is_not_found(login, engine, ids):
     for clock in (stopped, 999999):
         assert client.post(f"/dashboard/clocks/{clock}/letter", data={"detail": "x"}).status_code == 404
     assert _supervisions(engine) == []
+
+
+def test_a_matter_under_supervision_is_one_row_with_its_own_and_its_letters_clocks(login, engine, ids):
+    client = login("sup")
+    clock = _rows(client.get("/dashboard/", query_string=RANGE).get_data(as_text=True), "late")[ids["A"]]
+    client.post(f"/dashboard/clocks/{clock}/letter", data={"reason": "overdue", "detail": "请书面答复。"})
+    (sup_case,) = _supervisions(engine)
+    with _at(NOW + dt.timedelta(days=12)):  # the 10-day reply period has run out too
+        html = client.get("/dashboard/").get_data(as_text=True)
+    late = html[html.index('id="late"'):html.index('id="soon"')]
+    soon = html[html.index('id="soon"'):]
+    assert late.count(f'data-case-id="{ids["A"]}"') == 1 and f'data-case-id="{sup_case.id}"' not in late + soon
+    assert "督-" not in late and "督-" not in soon
+    row = late[late.index(f'data-case-id="{ids["A"]}"'):late.index("</tr>", late.index(f'data-case-id="{ids["A"]}"'))]
+    assert 'data-clock-kind="handling"' in row and 'data-clock-kind="supervision_answer"' in row
+    assert "督办答复期限" in row and "答复：待书面答复" in row
+    rows = re.findall(r'data-case-id="([^"]+)"', late)
+    assert len(rows) == len(set(rows))  # one row per matter, however many clocks
+    assert f'<span class="badge badge-late">{len(rows)}</span>' in late
+
+
+def test_a_letter_is_previewed_with_its_reply_deadline_before_anything_is_issued(login, engine, ids):
+    client = login("sup")
+    clock = _rows(client.get("/dashboard/", query_string=RANGE).get_data(as_text=True), "late")[ids["A"]]
+    response = client.post(f"/dashboard/clocks/{clock}/letter/preview",
+                           data={"reason": "irregular", "detail": "推诿拖延，请说明。", **RANGE})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and not _supervisions(engine)
+    preview = html[html.index('class="card letter-preview"'):]
+    assert "县住房和城乡建设局" in preview and "受理办理不规范" in preview and "推诿拖延，请说明。" in preview
+    assert "书面答复期限" in preview and "2026-06-25 23:59" in preview  # 10 days from 2026-06-15
+    assert 'name="reason" value="irregular"' in html and f'/dashboard/clocks/{clock}/letter"' in html
+    refused = client.post(f"/dashboard/clocks/{clock}/letter/preview", data={"reason": "overdue", "detail": ""},
+                          follow_redirects=True)
+    assert "请填写情况说明" in refused.get_data(as_text=True) and not _supervisions(engine)
+    assert login("zjj_h1").post(f"/dashboard/clocks/{clock}/letter/preview",
+                                data={"reason": "overdue", "detail": "x"}).status_code == 403

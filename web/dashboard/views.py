@@ -60,6 +60,18 @@ def metrics_json():
     return jsonify(dashboard.metrics(current_user, filters))
 
 
+@bp.post("/clocks/<int:clock_id>/letter/preview")
+@login_required
+def letter_preview(clock_id: int):
+    back = {k: v for k in ("date_from", "date_to", "unit") if (v := request.form.get(k, "").strip())}
+    try:
+        preview = service().preview_letter(current_user, clock_id, request.form)
+    except InvalidInput as refused:
+        flash("；".join(refused.errors.values()) or refused.message, "error")
+        return redirect(url_for("dashboard.index", **back) + "#late")
+    return render_template("dashboard/letter_preview.html", p=preview, back=back)
+
+
 @bp.post("/clocks/<int:clock_id>/letter")
 @login_required
 def issue_letter(clock_id: int):

@@ -679,8 +679,9 @@ class Engine:
         units |= {t.unit_code for t in open_tasks if t.unit_code}
         accused = data.get("accused_unit")
         have = set(case.units or [])
-        if isinstance(accused, str) and accused and accused in units - have:
-            # 第三十条第三款: a 检举控告 is never handed to the unit it accuses.
+        if isinstance(accused, str) and accused and f"{ACCUSED_ROLE}:{accused}" in have and accused in units - have:
+            # 第三十条第三款: a 检举控告 recorded against a unit is never handed to it later
+            # (its tasks would reach people the access policy keeps from the case).
             routed = [k for k in UNIT_VARIABLES if data.get(k) == accused] or ["handling_unit"]
             message = f"检举控告事项不能交由被检举控告的单位（{orgchart.unit_name(accused)}）办理"
             raise InvalidInput(message + "（《信访工作条例》第三十条）", {k: message for k in routed})

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from engine import calendar
+from engine import calendar, orgchart
 from engine.core import Engine
 from engine.settings import Settings
 from persistence.db import make_engine, make_session_factory, upgrade
@@ -24,6 +24,8 @@ def build_engine(settings: Settings | str, *, migrate: bool = True) -> Engine:
         if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
             Path(url[len("sqlite:///"):]).resolve().parent.mkdir(parents=True, exist_ok=True)
         calendar.configure(settings.holiday_file, settings.deadline_rules_file)
+        if settings.orgchart_file:
+            orgchart.install(orgchart.load(settings.orgchart_file))
     else:
         url = settings
     if migrate:

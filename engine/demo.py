@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import demo_data, orgchart
+from engine import demo_data, documents, orgchart, petitioner
 from engine.calendar import SHANGHAI
 from engine.demo_sim import CaseState, CountyPolicy, Petition, Simulator, Track, at, time_machine
 from engine.errors import NotFound
@@ -338,8 +338,20 @@ def _evaluate(sim: Simulator, rng: random.Random, p: Petition) -> None:
     if p.served_at is None or not p.evaluates or p.repeat_of is not None:
         return
     when = sim.later(p.served_at, rng.uniform(1, 10))
-    if when < sim.now:
-        sim.record(when, p.case_id, "petitioner", "evaluation", {"satisfied": p.satisfied, "unit": p.unit})
+    if when >= sim.now:
+        return
+    # Through the petitioner's own path (engine.petitioner.rate_result, what the public
+    # 查询 page calls): the served result document is rated, 不满意 opens a 回访 task.
+    # The choice between 满意 and 基本满意 has its own generator so the demo's main
+    # random sequence (and so every other figure) stays as it was.
+    rating = ("满意" if random.Random(p.seq).random() < 0.75 else "基本满意") if p.satisfied else "不满意"
+    with at(when):
+        documents.sync_documents(sim.engine, case_id=p.case_id)
+        result = petitioner.latest_served_result(sim.engine, p.case_id)
+        if result is None:
+            return  # settled by agreement: no written result to rate
+        petitioner.rate_result(sim.engine, p.case_id, result, rating, "", when)
+    sim.commands += 1
 
 
 def _screening_rounds(engine, sim: Simulator, rng: random.Random, policy: CountyPolicy,

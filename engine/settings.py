@@ -13,6 +13,7 @@ app build one ``Settings`` at start and hand it down (``build_engine(settings)``
 | ``XINFANG_ATTACHMENT_DIR`` | ``attachment_dir`` | beside the SQLite file, else ``<data_dir>/attachments`` |
 | ``XINFANG_HOLIDAY_FILE`` | ``holiday_file`` | none: the shipped ``engine/holidays.json`` |
 | ``XINFANG_DEADLINE_RULES`` | ``deadline_rules_file`` | none (the built-in period rules) |
+| ``XINFANG_ORGCHART_FILE`` | ``orgchart_file`` | none: the demo county ``engine/data/orgcharts/demo-county.csv`` |
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Settings:
     attachment_dir: Path | None = None
     holiday_file: Path | None = None
     deadline_rules_file: Path | None = None
+    orgchart_file: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -57,6 +59,7 @@ class Settings:
             "attachment_dir": path("XINFANG_ATTACHMENT_DIR"),
             "holiday_file": path("XINFANG_HOLIDAY_FILE"),
             "deadline_rules_file": path("XINFANG_DEADLINE_RULES"),
+            "orgchart_file": path("XINFANG_ORGCHART_FILE"),
         }
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known

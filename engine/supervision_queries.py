@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine import access, orgchart
@@ -274,8 +274,3 @@ def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: d
             row(summary).due_soon += 1
     order = {d: i for i, d in enumerate(domains)}
     return sorted(out.values(), key=lambda f: (order.get(f.domain, len(order)), f.domain))
-
-
-def count_letters(session: Session) -> int:
-    """How many letters have been issued from the dashboard (all cases)."""
-    return session.scalar(select(func.count()).select_from(Event).where(Event.kind == LETTER_EVENT)) or 0

@@ -171,3 +171,21 @@ def test_a_petition_registered_after_the_demo_gets_a_number_no_demo_case_has(dem
     case = engine.get_case(response.headers["Location"].rsplit("/", 1)[1])
     assert case.business_key[:10] == newest[:10] and case.business_key not in numbers
     assert case.business_key == newest[:10] + f"{int(newest[10:]) + 1:04d}"
+
+
+def test_demo_petitioners_rate_served_results_through_the_query_code_path(demo):
+    from engine.petitioner import SATISFIED
+    from persistence.documents import Document, Rating
+    from persistence.models import Event
+
+    engine, _ = demo
+    with engine.unit_of_work(read_only=True) as s:
+        ratings = list(s.scalars(select(Rating)))
+        evaluations = list(s.scalars(select(Event).where(Event.kind == "evaluation")))
+        served = {d.id: d for d in s.scalars(select(Document).where(Document.served_on.is_not(None)))}
+    assert ratings, "no demo petitioner rated a result"
+    assert len(evaluations) == len(ratings)  # every evaluation comes with its once-only rating row
+    for r in ratings:
+        assert r.document_id in served and served[r.document_id].kind in ("opinion", "reply", "review", "recheck")
+    dissatisfied = sum(r.rating not in SATISFIED for r in ratings)
+    assert len(engine.list_tasks(process_key="return_visit", state=None)) == dissatisfied

@@ -27,6 +27,9 @@ SHIPPED = {
     "0003_case_numbers.py": "96d3755079f361e3c1f4732b0d70fb576a2b74c1c280077c300d6b4e4ad7f318",
     "0004_one_chain.py": "3ab0ffe55d20eb79276781c326e5843a547681948ed3cc176d6b92360bade3bd",
     "0004_case_numbers_taken.py": "e8b9873daeb78a5f2285cd49730bcac0b206b333186632d65d5ae58896f01a9f",
+    "0005_documents.py": "d51bfe833639aa52346d18c0dcc8e1f799dfcc946954bb19acae9d67e6c0175f",
+    "0006_case_search.py": "e95ca4b84fb9b4a91a02082bc3e54e512c97b0d35fc469d60d56b724b909ae06",
+    "0007_bulletins.py": "ba17ec68efed29afc9ea5eda786aa196fc7e8f6f3af2361b9003ac4394ceefba",
 }
 LINEAR_FROM = "0004_one_chain"
 

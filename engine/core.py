@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.calendar import local_date
 from engine.clocks import sync_clocks
 from engine import case_search, inbox, orgchart, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
@@ -474,7 +475,7 @@ class Engine:
                 raise Conflict("任务已不在待办状态")
             values = dict(variables or {})
             if validate_form:
-                values = self._validated(t, values, absent_checkbox_is_false, strict)
+                values = self._validated(t, values, absent_checkbox_is_false, case.started_at, strict)
             # What the case looked like to this task: the baseline of the history entry's
             # changes (and no extra walk of the task tree).
             before = dict(t.data)
@@ -796,8 +797,9 @@ class Engine:
         return None
 
     def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool,
-                   strict: bool = False) -> dict[str, Any]:
+                   started_at: dt.datetime | None = None, strict: bool = False) -> dict[str, Any]:
         from forms import Form, refused_keys, validate
+        from forms.dates import date_errors
 
         spiff_form = getattr(t.task_spec, "form", None)
         has_form = spiff_form is not None and getattr(spiff_form, "fields", None)
@@ -812,6 +814,11 @@ class Engine:
             # default counts as its value, so echoing form-variables back is fine).
             refused = refused_keys(form, values, {**t.data, **clean}, protected=PROTECTED_VARIABLES)
             errors = {**errors, **refused}
+        if not errors:
+            # A date a person enters is not in the future (unless planned) nor before the case's
+            # earlier events the form names: a wrong 送达 date would move a statutory window.
+            errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
+                                 registered=local_date(started_at) if started_at else None)
         if errors:
             raise InvalidInput(f"表单填写有误，{len(errors)} 项需要修改", errors)
         # Camunda submits an empty optional field as null; scripts may read every field.

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import local_date
 from engine.clocks import sync_clocks
-from engine import case_search, inbox, orgchart, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
+from engine import case_search, inbox, notifications, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
+from engine.orgchart import unit_name
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser, initiator_variables
 from engine.store import STATE_FORMAT, StateStore
@@ -454,6 +455,7 @@ class Engine:
             row = self._ready_task(s, task_id, lock=True)
             previous, row.assignee = row.assignee, user
             records.update_task(s, row, "assignee")
+            notifications.task_assigned(s, row, user, actor, utcnow())
             self._event(s, row.case_id, actor, "task_assigned",
                         {"task_id": row.id, "task": row.name, "from": previous, "to": user})
             return inbox.task_info(row)
@@ -670,6 +672,9 @@ class Engine:
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
         open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
+        arrived = [t for t in open_tasks if t.created_at == now]
+        if arrived:
+            notifications.tasks_arrived(s, case.process_key, data.get("title"), arrived, now, actor)
         s.info["open_tasks"] = open_tasks
         s.info["data"] = data
         if wf.completed and case.status == "running":
@@ -696,7 +701,7 @@ class Engine:
             # 第三十条第三款: a 检举控告 recorded against a unit is never handed to it later
             # (its tasks would reach people the access policy keeps from the case).
             routed = [k for k in UNIT_VARIABLES if data.get(k) == accused] or ["handling_unit"]
-            message = f"检举控告事项不能交由被检举控告的单位（{orgchart.unit_name(accused)}）办理"
+            message = f"检举控告事项不能交由被检举控告的单位（{unit_name(accused)}）办理"
             raise InvalidInput(message + "（《信访工作条例》第三十条）", {k: message for k in routed})
         rows = [(u, None) for u in sorted(units - have)]
         # (a unit both involved and accused keeps its involved row: case_units has one row

@@ -86,3 +86,45 @@ def test_the_inbox_becomes_cards_on_a_phone(browser, server, county):
     assert_no_sideways_scroll(s.page)
     s.shot("case-phone")
     assert not s.problems, s.problems
+
+
+def test_a_text_over_its_limit_shows_the_count_and_is_not_submitted(browser, server, county, ui_engine):
+    task = ui_engine.list_tasks(case_id=county["张三"].id)[0]
+    s = Session(browser, server, "zjj_h1")
+    s.go(f"/tasks/{task.id}")
+    s.page.get_by_role("button", name="认领").first.click()
+    s.page.wait_for_selector("#task-form")
+    s.page.fill("#f-opinion", "经核实，")
+    assert s.page.locator("#f-opinion-count").inner_text() == "已输入 4 / 500 字"
+    s.page.fill("#f-opinion", "字" * 510)  # as a paste would: nothing is cut off
+    assert len(s.page.input_value("#f-opinion")) == 510
+    counter = s.page.locator("#f-opinion-count")
+    assert "超出上限 10 字" in counter.inner_text() and "error" in counter.get_attribute("class")
+    url = s.page.url
+    s.page.click("#task-form button[type=submit]")
+    s.page.wait_for_timeout(300)
+    assert s.page.url == url and len(s.page.input_value("#f-opinion")) == 510
+    s.shot("task-text-over-limit")
+    assert not s.problems, s.problems
+
+
+def test_an_administrator_runs_accounts_without_a_terminal(browser, server, ui_engine):
+    s = Session(browser, server, "admin")
+    s.page.get_by_role("link", name="用户管理").click()
+    s.page.get_by_role("link", name="新建用户").click()
+    s.page.fill("#a-username", "zjj_new")
+    s.page.fill("#a-display_name", "新来的承办人")
+    s.page.select_option("#a-unit_code", "zjj")
+    s.page.check("input[name=roles][value=handler]")
+    s.page.fill("#a-password", "start-pass-123")
+    s.page.get_by_role("button", name="保存").click()
+    s.page.wait_for_url("**/admin/users")
+    row = s.page.locator('tr[data-username="zjj_new"]')
+    assert "新来的承办人" in row.inner_text() and "县住房和城乡建设局" in row.inner_text()
+    row.get_by_role("button", name="停用").click()
+    s.page.wait_for_url("**/admin/users")
+    assert "已停用" in s.page.locator('tr[data-username="zjj_new"]').inner_text()
+    shots(s, "admin-users")
+    s.page.locator('tr[data-username="zjj_new"]').get_by_role("link", name="修改").click()
+    shots(s, "admin-user-edit")
+    assert not s.problems, s.problems

@@ -34,6 +34,7 @@ DEFAULT_ITEMS = (
     NavItem("done", "已办", "ui.inbox", (("tab", "done"),), order=30),
     NavItem("cases", "案件查询", "ui.cases", order=35),
     NavItem("register", "新信访登记", "ui.register", visible=lambda u: u.has_role("registrar"), order=40),
+    NavItem("admin_users", "用户管理", "ui.admin_users", visible=lambda u: u.has_role("admin"), order=90),
 )
 
 

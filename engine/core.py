@@ -27,8 +27,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.calendar import local_date
 from engine.clocks import sync_clocks
-from engine import case_search, inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
+from engine import case_search, inbox, notifications, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser, initiator_variables
@@ -450,6 +451,7 @@ class Engine:
             row = self._ready_task(s, task_id, lock=True)
             previous, row.assignee = row.assignee, user
             records.update_task(s, row, "assignee")
+            notifications.task_assigned(s, row, user, actor, utcnow())
             self._event(s, row.case_id, actor, "task_assigned",
                         {"task_id": row.id, "task": row.name, "from": previous, "to": user})
             return inbox.task_info(row)
@@ -466,7 +468,7 @@ class Engine:
                 raise Conflict("任务已不在待办状态")
             values = dict(variables or {})
             if validate_form:
-                values = self._validated(t, values, absent_checkbox_is_false)
+                values = self._validated(t, values, absent_checkbox_is_false, case.started_at)
             # What the case looked like to this task: the baseline of the history entry's
             # changes (and no extra walk of the task tree).
             before = dict(t.data)
@@ -661,6 +663,9 @@ class Engine:
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
         open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
+        arrived = [t for t in open_tasks if t.created_at == now]
+        if arrived:
+            notifications.tasks_arrived(s, case.process_key, data.get("title"), arrived, now, actor)
         s.info["open_tasks"] = open_tasks
         s.info["data"] = data
         if wf.completed and case.status == "running":
@@ -781,16 +786,24 @@ class Engine:
                 return ts
         return None
 
-    def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool) -> dict[str, Any]:
+    def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool,
+                   started_at: dt.datetime | None = None) -> dict[str, Any]:
         spiff_form = getattr(t.task_spec, "form", None)
         if spiff_form is None or not getattr(spiff_form, "fields", None):
             return values
         from forms import Form, validate_or_raise
+        from forms.dates import date_errors
 
         form = Form.from_spiff(spiff_form)
         clean = validate_or_raise(form, values, existing=t.data,
                                   evaluate=lambda text: self.script_engine.evaluate(t, text),
                                   absent_checkbox_is_false=absent_checkbox_is_false)
+        # A date a person enters is not in the future (unless planned) nor before the case's
+        # earlier events the form names: a wrong 送达 date would move a statutory window.
+        errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
+                             registered=local_date(started_at) if started_at else None)
+        if errors:
+            raise InvalidInput(f"表单填写有误，{len(errors)} 项需要修改", errors)
         # Camunda submits an empty optional field as null; scripts may read every field.
         for f in form.fields:
             if f.id not in clean and f.id not in t.data:

@@ -111,21 +111,22 @@ def matter_key_for(variables: dict[str, Any]) -> str | None:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:40]
 
 
-def _script_engine():
+def _script_engine(limits=None):
     from engine.scripting import make_script_engine
 
-    return make_script_engine()
+    return make_script_engine(limits)
 
 
 class Engine:
     """Deploys definitions and runs cases, persisting every step."""
 
     def __init__(self, session_factory, *, script_engine=None, store: StateStore | None = None,
-                 parser_factory=XinfangParser, read_session_factory=None):
+                 parser_factory=XinfangParser, read_session_factory=None, evaluation_limits=None):
         self.sessions = session_factory
         self.read_sessions = read_session_factory
         self.store = store or StateStore()
-        self.script_engine = script_engine or _script_engine()
+        # designer code runs in worker processes under these limits (engine.evaluation)
+        self.script_engine = script_engine or _script_engine(evaluation_limits)
         self.deployer = Deployer(self.store, parser_factory)
         self.after_commit: list[Callable[[], None]] = []  # e.g. the timer scheduler's poke
 

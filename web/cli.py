@@ -112,15 +112,32 @@ def timers_fire() -> None:
     click.echo(f"fired {count} timer(s)")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--cases", default=200, show_default=True, help="Lifecycles per measurement.")
 @click.option("--rounds", default=3, show_default=True, help="Alternating rounds (best of).")
 @click.option("--database-url", default=None, help="Database for the persisted run (default: a temp SQLite file).")
-def bench(cases: int, rounds: int, database_url: str | None) -> None:
+@click.pass_context
+def bench(ctx: click.Context, cases: int, rounds: int, database_url: str | None) -> None:
     """Persisted engine vs bare in-memory SpiffWorkflow on the same BPMN, in one run."""
+    if ctx.invoked_subcommand is not None:
+        return
     from engine.bench import run_benchmark
 
     run_benchmark(cases=cases, rounds=rounds, database_url=database_url, echo=click.echo)
+
+
+@bench.command("scale")
+@click.option("--cases", default=20000, show_default=True, help="Open cases in the database.")
+@click.option("--db", type=click.Choice(["sqlite", "postgresql"]), default="sqlite", show_default=True)
+@click.option("--rounds", default=20, show_default=True, help="Timed requests per page and user.")
+@click.option("--templates", default=150, show_default=True,
+              help="Petitions driven through the engine before the open ones are copied.")
+@click.option("--threads", default=4, show_default=True, help="Threads of the measured server.")
+def bench_scale(cases: int, db: str, rounds: int, templates: int, threads: int) -> None:
+    """Inbox, case, dashboard and REST latency over HTTP with CASES open cases."""
+    from web.bench_scale import run_scale_bench
+
+    run_scale_bench(cases=cases, db=db, rounds=rounds, templates=templates, threads=threads, echo=click.echo)
 
 
 @main.group()

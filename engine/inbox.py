@@ -8,7 +8,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins import UserTaskMixin
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import records, status
@@ -115,15 +115,17 @@ def ready_user_tasks(wf) -> list:
     return [t for t in wf.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTaskMixin)]
 
 
-def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_tasks: list | None = None) -> list:
+def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_tasks: list | None = None,
+               closed_ids: tuple[str, ...] = ()) -> list:
     """Insert rows for newly ready user tasks, close rows whose task is no longer ready.
 
-    ``ready_tasks`` are the workflow's ready user tasks when the caller has them.
+    ``ready_tasks`` are the workflow's ready user tasks when the caller has them;
+    ``closed_ids`` are tasks the command itself closed (their candidate rows go too).
     Returns the case's open task rows after the step.
     """
     open_rows = {r.id: r for r in records.open_tasks(s, case.id)}
     ready = {str(t.id): t for t in (ready_user_tasks(wf) if ready_tasks is None else ready_tasks)}
-    still_open, new_rows = [], []
+    still_open, new_rows, closed = [], [], list(closed_ids)
     for task_id, row in open_rows.items():
         if task_id in ready:
             still_open.append(row)
@@ -132,6 +134,8 @@ def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_task
         status.move_task(row, "completed" if t is not None and t.has_state(TaskState.COMPLETED) else "cancelled")
         row.completed_at = row.completed_at or now
         records.update_task(s, row, "state", "completed_at")
+        closed.append(row.id)
+    records.delete_candidates(s, closed)
     for task_id, t in ready.items():
         if task_id not in open_rows:
             new_rows.append(_new_row(case, t, script_engine, now))
@@ -190,12 +194,14 @@ def task_query(*, case_id=None, assignee=None, candidate_groups=None, candidate_
         q = q.where(Task.assignee.is_(None))
     if candidate_groups is not None or candidate_users is not None:
         conds = []
+        # Driven from the candidate rows (ready tasks only, covering index name/kind/task_id),
+        # so the work is the group's open tasks, never a walk over every ready task.
         if candidate_groups:
-            conds.append(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "group",
-                                        TaskCandidate.name.in_(list(candidate_groups))))
+            conds.append(Task.id.in_(select(TaskCandidate.task_id).where(
+                TaskCandidate.name.in_(list(candidate_groups)), TaskCandidate.kind == "group")))
         if candidate_users:
-            conds.append(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "user",
-                                        TaskCandidate.name.in_(list(candidate_users))))
+            conds.append(Task.id.in_(select(TaskCandidate.task_id).where(
+                TaskCandidate.name.in_(list(candidate_users)), TaskCandidate.kind == "user")))
         q = q.where(or_(*conds)) if conds else q.where(False)
     if completed_by:
         q = q.where(Task.completed_by == completed_by)
@@ -231,6 +237,8 @@ def _sorted(q, sort_by: str, descending: bool):
     if col is None:
         raise InvalidInput(f"不支持按 {sort_by!r} 排序", {"sortBy": "unknown sort key"})
     order = col.desc() if descending else col.asc()
+    if col is Task.created_at or col is Task.id:  # never NULL: the index on it gives the order
+        return q.order_by(order, Task.id.desc() if descending else Task.id)
     # NULL due dates last either way; then a stable tie-breaker.
     return q.order_by(col.is_(None), order, Task.created_at, Task.id)
 

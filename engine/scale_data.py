@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from sqlalchemy import func, insert, select
 
-from persistence.models import Case, CaseUnit, Event, Task, TaskCandidate
+from persistence.models import Case, CaseState, CaseUnit, Event, Task, TaskCandidate
 from persistence.models_clocks import Clock
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -76,16 +76,20 @@ def load_templates(engine) -> list[Template]:
                 row = dict(r)
                 row.pop("id", None) if name in ("clocks", "events") else None
                 by_case[row["case_id"]][name].append(row)
+        states = {r.case_id: r for r in conn.execute(select(CaseState.__table__).where(
+            CaseState.case_id.in_(ids)))}
         task_ids = [t["id"] for rows in by_case.values() for t in rows["tasks"]]
         candidates: dict[str, list] = defaultdict(list)
         for r in conn.execute(select(TaskCandidate.__table__).where(
                 TaskCandidate.task_id.in_(task_ids))).mappings():
             candidates[r["task_id"]].append(dict(r))
     for c in cases:
-        if c["state"] is None:
+        stored = states.get(c["id"])
+        if stored is None:
             continue
+        c["serializer_version"] = stored.serializer_version
         rows = by_case[c["id"]]
-        text = zlib.decompress(c["state"]).decode("utf-8")
+        text = zlib.decompress(stored.state).decode("utf-8")
         literals = {c["business_key"] or "": "case_no", c["matter_key"] or "": "matter_key"}
         parts, keys = _split(text, literals)
         ids = sorted({k for k in keys if UUID_RE.fullmatch(k)} | {c["id"]} | {t["id"] for t in rows["tasks"]})
@@ -119,17 +123,20 @@ def _copy(t: Template, number: int) -> dict[str, list[dict[str, Any]]]:
         pieces.append(mapping.get(key, key))
         pieces.append(part)
     case = dict(t.case)
+    serializer_version = case.pop("serializer_version")
     case.update(id=mapping[t.case["id"]], business_key=case_no if t.case["business_key"] else None,
                 matter_key=mapping.get(t.case["matter_key"]) if t.case["matter_key"] else None,
-                state=zlib.compress("".join(pieces).encode("utf-8"), 1),
                 summary=_renamed(t.case["summary"] or {}, mapping))
     new_id = case["id"]
+    state = {"case_id": new_id, "state": zlib.compress("".join(pieces).encode("utf-8"), 1),
+             "serializer_version": serializer_version}
 
     def rows(items: list[dict], **changes) -> list[dict]:
         return [{**r, **{k: f(r) for k, f in changes.items()}} for r in items]
 
     return {
         "cases": [case],
+        "states": [state],
         "tasks": rows(t.tasks, id=lambda r: mapping[r["id"]], case_id=lambda r: new_id),
         "candidates": rows(t.candidates, task_id=lambda r: mapping[r["task_id"]]),
         "units": rows(t.units, case_id=lambda r: new_id),
@@ -138,7 +145,7 @@ def _copy(t: Template, number: int) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-TABLES = (("cases", Case.__table__), ("tasks", Task.__table__), ("candidates", TaskCandidate.__table__),
+TABLES = (("cases", Case.__table__), ("states", CaseState.__table__), ("tasks", Task.__table__), ("candidates", TaskCandidate.__table__),
           ("units", CaseUnit.__table__), ("clocks", Clock.__table__), ("events", Event.__table__))
 
 

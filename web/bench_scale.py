@@ -127,9 +127,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}")
             try:
-                requests.get(self.base + "/login", timeout=2)
+                requests.get(self.base + "/login", timeout=10)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
 

@@ -182,13 +182,6 @@ def set_password(session: Session, user_id: int, password: str) -> None:
     user.locked_until = None
 
 
-def visible_case_ids_query(user: UserInfo):
-    """A ``select`` of the case ids the user may see, or None when they see every case."""
-    from engine.access import visible_case_ids_query as query
-
-    return query(user)
-
-
 class Accounts:
     """The account functions, one transaction each, for holders of a session factory."""
 

@@ -5,15 +5,29 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from engine import calendar, orgchart
 from engine.core import Engine
-from persistence.db import default_database_url, make_engine, make_session_factory, upgrade
+from engine.settings import Settings
+from persistence.db import make_engine, make_session_factory, upgrade
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
 
-def build_engine(database_url: str | None = None, *, migrate: bool = True) -> Engine:
-    """An Engine on ``database_url`` (default: DATABASE_URL or the SQLite file), schema upgraded."""
-    url = database_url or default_database_url()
+def build_engine(settings: Settings | str, *, migrate: bool = True) -> Engine:
+    """An Engine on the settings' database (or a bare database URL), schema upgraded.
+
+    Given ``Settings``, the process-wide calendar is pointed at its holiday and rules
+    files too; a bare URL leaves the calendar as it is (tests, tools).
+    """
+    if isinstance(settings, Settings):
+        url = settings.database_url
+        if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+            Path(url[len("sqlite:///"):]).resolve().parent.mkdir(parents=True, exist_ok=True)
+        calendar.configure(settings.holiday_file, settings.deadline_rules_file)
+        if settings.orgchart_file:
+            orgchart.install(orgchart.load(settings.orgchart_file))
+    else:
+        url = settings
     if migrate:
         upgrade(url)
     db = make_engine(url)

@@ -21,8 +21,8 @@ How a period is counted (REGULATION.md, "Counting periods"; 民法典 第二百�
   before that instant is on time.
 
 Holiday data: the ``chinesecalendar`` package (2004–2026) plus an administrator
-maintained JSON file (``engine/holidays.json``, or the file named by env
-``XINFANG_HOLIDAY_FILE``). A year present in the file replaces the package's data for
+maintained JSON file (``engine/holidays.json``, or the file named by the setting
+``holiday_file``, env ``XINFANG_HOLIDAY_FILE``; see ``configure``). A year present in the file replaces the package's data for
 that year entirely. A year with no data in either is counted with weekends only, and
 every period that looks at a day of that year carries the warning
 ``"no official holiday data for YYYY"`` (``PeriodEnd.missing_years``); it never raises.
@@ -36,8 +36,8 @@ Holiday file format::
 ``holidays`` are rest days (ranges ``A/B`` inclusive), ``workdays`` are 调休 weekend days
 worked.
 
-Rules per deadline kind (``RULES``) can be overridden by a JSON file named by env
-``XINFANG_DEADLINE_RULES``: ``{"acceptance": {"days": 15}, "objection":
+Rules per deadline kind (``RULES``) can be overridden by a JSON file named by the
+setting ``deadline_rules_file`` (env ``XINFANG_DEADLINE_RULES``): ``{"acceptance": {"days": 15}, "objection":
 {"days": 5, "working_days": true}}`` — fields left out keep their default.
 """
 from __future__ import annotations
@@ -53,8 +53,6 @@ from typing import Any
 import chinese_calendar
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-HOLIDAY_FILE_ENV = "XINFANG_HOLIDAY_FILE"
-RULES_FILE_ENV = "XINFANG_DEADLINE_RULES"
 DEFAULT_HOLIDAY_FILE = Path(__file__).with_name("holidays.json")
 END_OF_DAY = time(23, 59, 59)
 
@@ -271,8 +269,8 @@ def end_of_day(day: date) -> datetime:
 
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> dict[str, PeriodRule]:
-    """Default rules overlaid with the JSON settings file (env XINFANG_DEADLINE_RULES)."""
-    path = path if path is not None else os.environ.get(RULES_FILE_ENV)
+    """Default rules overlaid with the JSON rules file (default: the configured one)."""
+    path = path if path is not None else _files["rules_file"]
     rules = dict(RULES)
     if not path:
         return rules
@@ -296,11 +294,24 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> dict[str, PeriodRu
 
 _cache_lock = threading.Lock()
 _cached: dict[str, Any] = {}
+_files: dict[str, Path | None] = {"holiday_file": None, "rules_file": None}
+
+
+def configure(holiday_file: str | os.PathLike[str] | None = None,
+              rules_file: str | os.PathLike[str] | None = None) -> None:
+    """Point the process-wide calendar at the settings' holiday and rules files.
+
+    ``None`` means the shipped holiday file and the built-in rules.  Called once at start
+    by ``engine.bootstrap.build_engine``; the files are re-read when they change on disk.
+    """
+    with _cache_lock:
+        _files["holiday_file"] = Path(holiday_file) if holiday_file else None
+        _files["rules_file"] = Path(rules_file) if rules_file else None
 
 
 def default_calendar() -> BusinessCalendar:
     """The process-wide calendar (package + holiday file), rebuilt if the file changes."""
-    path = Path(os.environ.get(HOLIDAY_FILE_ENV) or DEFAULT_HOLIDAY_FILE)
+    path = _files["holiday_file"] or DEFAULT_HOLIDAY_FILE
     try:
         stamp = (str(path), path.stat().st_mtime_ns)
     except OSError:
@@ -314,7 +325,7 @@ def default_calendar() -> BusinessCalendar:
 
 def current_rules() -> dict[str, PeriodRule]:
     """The rules in force (defaults + settings file), rebuilt if the file changes."""
-    path = os.environ.get(RULES_FILE_ENV)
+    path = _files["rules_file"]
     try:
         stamp = (path, Path(path).stat().st_mtime_ns if path else None)
     except OSError:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from engine import access, accounts
+from engine import access, accounts, external
 from engine.attachments import MAX_ATTACHMENTS, Attachment, AttachmentStore
 from engine.calendar import DUE_SOON_DAYS, SHANGHAI, end_of_day, local_date
-from engine.errors import EngineError, InvalidInput, NotFound
+from engine.errors import Conflict, EngineError, InvalidInput, NotFound
 from engine.registration import RegistrationForm, parse_registration, petition_variables
 from persistence import accounts as accounts_repo
 from persistence.db import utcnow
-from persistence.numbering import next_number
+from persistence.numbering import allocate_case_number
 
 PAGE_SIZE = 20
 TABS = ("mine", "claimable", "done")
@@ -146,6 +146,18 @@ class CaseView:
     attachments: list[dict[str, Any]]
     names: dict[str, str]
     field_labels: dict[str, tuple[str, dict[str, str]]]
+    actions: list[ExternalAction] = field(default_factory=list)  # outside events the user may record now
+
+
+@dataclass
+class ExternalAction:
+    """An outside event the case waits for, with its form as the page shows it."""
+
+    key: str
+    title: str
+    form: Any  # forms.Form
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -372,19 +384,29 @@ class Casework:
 
     def _next_case_no(self) -> str:
         """XF + the Asia/Shanghai date + the day's sequence number, e.g. XF202611270012."""
-        prefix = "XF" + utcnow().astimezone(SHANGHAI).strftime("%Y%m%d")
         with self.engine.unit_of_work() as s:
-            return f"{prefix}{next_number(s, prefix):04d}"
+            return allocate_case_number(s, utcnow().astimezone(SHANGHAI).date())
 
     # ------------------------------------------------------------------ cases
     def _require_case(self, user, case_id: str) -> None:
         with self.engine.unit_of_work() as s:
             access.require_case(s, user, case_id)
 
-    def case_view(self, user, case_id: str) -> CaseView:
-        """The case page: case, open tasks, timeline, clocks, notices, attachments."""
+    def case_view(self, user, case_id: str, action: str | None = None, submitted: dict[str, Any] | None = None,
+                  errors: dict[str, str] | None = None) -> CaseView:
+        """The case page: case, open tasks, timeline, clocks, notices, attachments, and the
+        outside events the user may record now (``action`` shows ``submitted`` and ``errors``
+        again in that event's form)."""
         self._require_case(user, case_id)
         case = self.engine.get_case(case_id)
+        actions = []
+        for key in sorted(self.engine.waiting_messages(case_id)):
+            event = external.EVENTS.get(key)
+            if event and event.may_record(user, case.variables):
+                mine = key == action
+                actions.append(ExternalAction(key, event.title, event.form(),
+                                              values=dict(submitted or {}) if mine else {},
+                                              errors=dict(errors or {}) if mine else {}))
         tasks = self.engine.list_tasks(case_id=case_id)
         events = self.engine.history(case_id)
         notices = [dict(e.data, at=e.at) for e in events if e.kind == "notice"]
@@ -392,8 +414,37 @@ class Casework:
             case=case, tasks=tasks, events=events, clocks=clocks_of(case.variables), notices=notices,
             attachments=list(case.variables.get("attachments") or []),
             names=self._names({e.actor for e in events} | {t.assignee for t in tasks}),
-            field_labels=self._field_labels(case_id),
+            field_labels=self._field_labels(case_id), actions=actions,
         )
+
+    def record_external(self, user, case_id: str, key: str, raw: dict[str, Any]) -> external.Outcome:
+        """Record an outside event (复查/复核 request, 政法 feedback) and let the process decide.
+
+        The form is checked first (dates between the case's earlier events and today); the
+        answer says what the law made of it: accepted, or out of time with the reason.
+        """
+        from forms import validate_or_raise
+        from forms.dates import date_errors
+
+        self._require_case(user, case_id)
+        event = external.EVENTS.get(key)
+        if event is None:
+            raise NotFound("no such action")
+        case = self.engine.get_case(case_id)
+        if not event.may_record(user, case.variables):
+            raise NotFound("no such action")  # as for what the user may not see
+        if key not in self.engine.waiting_messages(case_id):
+            raise Conflict(f"案件当前不在等待“{event.title[2:]}”，无需登记")
+        form = event.form()
+        values = validate_or_raise(form, raw)
+        now = utcnow()
+        errors = date_errors(form.fields, values, case.variables, today=local_date(now),
+                             registered=local_date(case.started_at))
+        if errors:
+            raise InvalidInput("表单填写有误", errors)
+        after = self.engine.send_message(key, case_id=case_id, payload=event.payload(values, now),
+                                         actor=user.username)
+        return event.outcome(after.variables)
 
     def diagram(self, user, case_id: str, called: str | None = None) -> dict[str, Any]:
         """The case's BPMN XML with its active, completed and overdue activity ids.

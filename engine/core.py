@@ -28,10 +28,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.clocks import sync_clocks
-from engine import inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
+from engine import case_search, inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
-from engine.parser import XinfangParser
+from engine.parser import XinfangParser, initiator_variables
 from engine.store import STATE_FORMAT, StateStore
 from persistence.db import utcnow
 from persistence.models import Case, Event, ProcessDefinition, Task
@@ -39,8 +39,8 @@ from persistence.models import Case, Event, ProcessDefinition, Task
 log = logging.getLogger(__name__)
 
 # Case variables copied into cases.summary for lists and search.
-SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "channel", "category",
-                  "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
+SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "petitioner_phone", "channel",
+                  "category", "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
                   "confidential", "accused_unit")
 UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit")
 # The unit a 检举控告 accuses is recorded with this role so the access policy can keep
@@ -224,6 +224,8 @@ class Engine:
                 raise InvalidInput(f"流程“{d.name or d.key}”是不可执行的图（isExecutable=false），不能启动")
             self._add_repeat_variables(s, variables)
             spec, subs = self._specs(s, d.id)
+            for name in initiator_variables(spec):  # camunda:initiator: who started it, never the caller's say
+                variables[name] = actor
             wf = BpmnWorkflow(spec, subs, script_engine=self.script_engine)
             start = wf.get_next_task(state=TaskState.READY)
             (start or wf.task_tree).data.update(variables)
@@ -535,6 +537,14 @@ class Engine:
             self._after_step(s, case, wf, before, actor, now, after)
             return self._case_info(case, wf, s.info["open_tasks"], s.info["data"])
 
+    def waiting_messages(self, case_id: str) -> set[str]:
+        """The names of the messages a running case waits for now (empty when it ended)."""
+        with self.unit_of_work(read_only=True) as s:
+            case = self._case(s, case_id)
+            if case.status != "running":
+                return set()
+            return wfstate.waiting_message_names(self._load(s, case, keep=True))
+
     def advance_timers(self, case_id: str, now: dt.datetime | None = None) -> int:
         """Fire whatever timers of a case are due; returns how many fired."""
         with self.unit_of_work() as s:
@@ -669,7 +679,9 @@ class Engine:
         case.next_timer_at = wfstate.next_timer(wf) if case.status == "running" else None
         case.matter_key = data.get("matter_key") or case.matter_key
         case.matter_status = data.get("matter_status") or case.matter_status
-        case.summary = _summary(data)
+        summary = _summary(data)
+        case_search.sync_row(s, case.id, case.started_at, case.summary or {}, summary)
+        case.summary = summary
         self._sync_units(s, case, data, open_tasks)
         case.updated_at = now
 

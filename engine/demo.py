@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import demo_data, orgchart
+from engine import demo_data, documents, orgchart, petitioner
 from engine.calendar import SHANGHAI
 from engine.demo_sim import CaseState, CountyPolicy, Petition, Simulator, Track, at, time_machine
 from engine.errors import NotFound
@@ -285,19 +285,12 @@ def _maybe_near_due(rng: random.Random, p: Petition, i: int, route6: bool, now: 
 
 
 def _number(engine, petitions: list[Petition]) -> None:
-    """Case numbers XF<yyyymmdd><nnnn>, continuing any numbers of the same day already taken."""
-    from persistence.models import Case
+    """Case numbers XF<yyyymmdd><nnnn> from the same allocator the registration form uses."""
+    from persistence.numbering import allocate_case_number
 
-    taken: Counter[str] = Counter()
     with engine.unit_of_work() as s:
-        for (key,) in s.execute(select(Case.business_key).where(Case.business_key.like("XF%"))):
-            day, seq = key[2:10], key[10:]
-            if seq.isdigit():
-                taken[day] = max(taken[day], int(seq))
-    for p in petitions:
-        day = p.received_at.astimezone(SHANGHAI).strftime("%Y%m%d")
-        taken[day] += 1
-        p.case_no = f"XF{day}{taken[day]:04d}"
+        for p in petitions:
+            p.case_no = allocate_case_number(s, p.received_at.astimezone(SHANGHAI).date())
 
 
 def _make_repeat(rng: random.Random, p: Petition, running: list[Petition]) -> None:
@@ -345,8 +338,20 @@ def _evaluate(sim: Simulator, rng: random.Random, p: Petition) -> None:
     if p.served_at is None or not p.evaluates or p.repeat_of is not None:
         return
     when = sim.later(p.served_at, rng.uniform(1, 10))
-    if when < sim.now:
-        sim.record(when, p.case_id, "petitioner", "evaluation", {"satisfied": p.satisfied, "unit": p.unit})
+    if when >= sim.now:
+        return
+    # Through the petitioner's own path (engine.petitioner.rate_result, what the public
+    # 查询 page calls): the served result document is rated, 不满意 opens a 回访 task.
+    # The choice between 满意 and 基本满意 has its own generator so the demo's main
+    # random sequence (and so every other figure) stays as it was.
+    rating = ("满意" if random.Random(p.seq).random() < 0.75 else "基本满意") if p.satisfied else "不满意"
+    with at(when):
+        documents.sync_documents(sim.engine, case_id=p.case_id)
+        result = petitioner.latest_served_result(sim.engine, p.case_id)
+        if result is None:
+            return  # settled by agreement: no written result to rate
+        petitioner.rate_result(sim.engine, p.case_id, result, rating, "", when)
+    sim.commands += 1
 
 
 def _screening_rounds(engine, sim: Simulator, rng: random.Random, policy: CountyPolicy,

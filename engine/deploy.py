@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import DeployError, NotFound, Problem
 from engine.parser import XinfangParser
+from engine.references import Resolution, resolve_references
 from persistence.db import utcnow
 from persistence.models import DecisionDefinition, Deployment, ProcessDefinition, Resource
 
@@ -97,11 +97,13 @@ def _kind(name: str) -> str:
     return "other"
 
 
-def _validate(resources: list[tuple[str, bytes]], parser):
-    """Run the validator module; returns (problems, processes, decisions, trees)."""
+def _validate(resources: list[tuple[str, bytes]], parser, resolution: Resolution):
+    """Run the validator module with the stored callees and decisions the resolution picked."""
     from engine import validation
 
-    return validation.validate_resources(resources, parser)
+    return validation.validate_resources(
+        resources, parser, deployed=resolution.preload, known_process_keys=resolution.handled,
+        known_decision_keys=resolution.handled_decisions, known_problems=resolution.problems)
 
 
 class Deployer:
@@ -123,10 +125,10 @@ class Deployer:
             raise DeployError([Problem(file=n, message="duplicate resource name in one deployment") for n in sorted(dupes)])
 
         parser = self.parser_factory()
-        # Called processes and decisions deployed earlier are parsed alongside, so a
-        # new version of a caller freezes the callee version current at deploy time.
-        extra = self._referenced_resources(session, resources)
-        result = _validate(resources + extra, parser)
+        # Called processes and decisions deployed earlier are parsed alongside (as their
+        # bindings resolve), so a new version of a caller freezes its callees' versions.
+        resolution = resolve_references(session, resources)
+        result = _validate(resources, parser, resolution)
         if result.problems:
             raise DeployError(result.problems)
 
@@ -192,7 +194,7 @@ class Deployer:
         for d in new_by_key.values():
             frozen = {}
             for key in called_keys.get(d.key, []):
-                target = new_by_key.get(key) or self._latest(session, key)
+                target = new_by_key.get(key) or resolution.processes.get(key) or self._latest(session, key)
                 if target is not None:
                     frozen[key] = target.id
             d.called_definitions = frozen
@@ -230,40 +232,6 @@ class Deployer:
             select(DecisionDefinition).where(DecisionDefinition.key == key)
             .order_by(DecisionDefinition.version.desc()).limit(1)
         ).first()
-
-    def _referenced_resources(self, session: Session, resources) -> list[tuple[str, bytes]]:
-        """Latest deployed resources defining processes/decisions referenced but not included."""
-        from engine.validation import safe_parse_xml  # noqa: PLC0415 - optional module
-
-        defined, wanted, decisions_defined, decisions_wanted = set(), set(), set(), set()
-        for n, content in resources:
-            try:
-                root = safe_parse_xml(content, n)
-            except DeployError:
-                continue  # the validator reports it with a proper location
-            for el in root.iter():
-                tag = el.tag if isinstance(el.tag, str) else ""
-                local = tag.rsplit("}", 1)[-1]
-                if local == "process" and el.get("id"):
-                    defined.add(el.get("id"))
-                elif local == "callActivity" and el.get("calledElement"):
-                    wanted.add(el.get("calledElement"))
-                elif local == "decision" and el.get("id"):
-                    decisions_defined.add(el.get("id"))
-                elif local == "businessRuleTask":
-                    ref = el.get("{http://camunda.org/schema/1.0/bpmn}decisionRef")
-                    if ref:
-                        decisions_wanted.add(ref)
-        extra: dict[str, bytes] = {}
-        for key in sorted(wanted - defined):
-            d = self._latest(session, key)
-            if d is not None and d.resource.name not in dict(resources):
-                extra[d.resource.name] = d.resource.content
-        for key in sorted(decisions_wanted - decisions_defined):
-            d = self._latest_decision(session, key)
-            if d is not None and d.resource.name not in dict(resources):
-                extra[d.resource.name] = d.resource.content
-        return sorted(extra.items())
 
     # -- queries ---------------------------------------------------------------
     def list_definitions(self, session: Session, key: str | None = None, latest_only: bool = False) -> list[DefinitionInfo]:
@@ -316,9 +284,3 @@ def resources_from_paths(paths: Iterable[str]) -> list[tuple[str, bytes]]:
             if _kind(f.name) != "other" or f.suffix == ".form":
                 out.append((f.name, f.read_bytes()))
     return out
-
-
-def parse_root(content: bytes) -> etree._Element:
-    """Parse XML we stored ourselves (already validated at deploy time)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(content, parser)

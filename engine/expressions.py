@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -200,7 +201,15 @@ def _tokenize(text: str, dialect: str) -> list[_Token]:
             continue
         name = _NAME.match(text, i)
         if name:
-            tokens.append(_Token("name", name.group(), i))
+            word = name.group()
+            if not word.isascii():
+                # Python folds identifiers with NFKC (ｓ, ſ, ﬁ → s, s, fi); a name must be
+                # checked as it will run, so only plain ASCII names are accepted at all
+                folded = unicodedata.normalize("NFKC", word)
+                reads = f" (it would read as '{folded}')" if folded != word else ""
+                raise ExpressionError(f"the name '{word}' at position {i + 1} is not allowed: names must be "
+                                      f"written with ASCII letters, digits and '_'{reads}")
+            tokens.append(_Token("name", word, i))
             i = name.end()
             continue
         for op in _OPERATORS:
@@ -247,6 +256,7 @@ _JUEL_WORDS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": "
                "div": "/", "mod": "%", "null": "None", "true": "True", "false": "False"}
 _FEEL_WORDS = {"null": "None", "true": "True", "false": "False"}
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+MAX_NESTING = 50  # brackets; the translator and Python's parser recurse per level
 _KEYWORDS_BEFORE_OPERAND = {"and", "or", "not", "in", "is", "if", "else", "then", "return",
                             "lambda", "yield", "for"} | set(_JUEL_WORDS) - {"null", "true", "false"}
 
@@ -353,6 +363,8 @@ def _group(tokens: list[_Token]) -> list:
     stack: list[tuple[_Token | None, list]] = [(None, [])]
     for tok in tokens:
         if tok.kind == "op" and tok.value in _OPENERS:
+            if len(stack) > MAX_NESTING:
+                raise ExpressionError(f"brackets are nested more than {MAX_NESTING} deep")
             stack.append((tok, []))
         elif tok.kind == "op" and tok.value in _OPENERS.values():
             opener, items = stack.pop() if len(stack) > 1 else (None, None)
@@ -487,11 +499,9 @@ class _MarkerTransformer(ast.NodeTransformer):
         args = node.args
         if len(args) != 1 or node.keywords or not isinstance(args[0], ast.Constant) \
                 or not isinstance(args[0].value, str) or not args[0].value.isidentifier() \
-                or args[0].value.startswith("_"):
+                or not args[0].value.isascii() or args[0].value.startswith("_"):
             raise ExpressionError("execution.getVariable needs one variable name in quotes")
-        lookup = ast.Call(func=ast.Name(id=sandbox.INTERNAL_PREFIX + "globals", ctx=ast.Load()),
-                          args=[], keywords=[])
-        return ast.Call(func=ast.Attribute(value=lookup, attr="get", ctx=ast.Load()),
+        return ast.Call(func=ast.Name(id=sandbox.INTERNAL_PREFIX + "var", ctx=ast.Load()),
                         args=[args[0]], keywords=[])
 
     def visit_Attribute(self, node):
@@ -740,6 +750,14 @@ def _template(text: str) -> Translation:
 def translate(text: str, kind: str = "expression") -> Translation:
     """Python for the sandbox from what a designer wrote; ExpressionError when impossible."""
     kind = _kind(kind)
+    try:
+        return _translate(text, kind)
+    except (RecursionError, MemoryError):
+        # very long operator chains recurse in the parser and the translator
+        raise ExpressionError(sandbox.TOO_DEEP) from None
+
+
+def _translate(text: str, kind: str) -> Translation:
     if kind == "unary_tests":
         tests = feel_unary_tests(text)
         return Translation(tests if tests is not None else "True", True)

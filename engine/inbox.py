@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from engine import records, status
 from engine.errors import InvalidInput, ScriptError
+from engine.groups import resolve as resolve_groups, responsible_unit
 from engine.orgchart import split_group
 from engine.parser import user_task_attributes
+from persistence.accounts import find_user_by_username
 from persistence.models import Case, Task, TaskCandidate
 
 SORT_COLUMNS = {
@@ -136,9 +138,10 @@ def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_task
         records.update_task(s, row, "state", "completed_at")
         closed.append(row.id)
     records.delete_candidates(s, closed)
+    starter_unit = _starter_unit(s, case)
     for task_id, t in ready.items():
         if task_id not in open_rows:
-            new_rows.append(_new_row(case, t, script_engine, now))
+            new_rows.append(_new_row(case, t, script_engine, now, starter_unit))
     records.insert_tasks(s, new_rows)
     return still_open + new_rows
 
@@ -150,9 +153,24 @@ def _find(wf, task_id: str):
         return None
 
 
-def _new_row(case: Case, t, script_engine, now: dt.datetime) -> Task:
+def _starter_unit(s: Session, case):
+    """The unit of the user who started the case, looked up once and only when asked."""
+    found: list[str | None] = []
+
+    def lookup() -> str | None:
+        if not found:
+            user = find_user_by_username(s, case.started_by) if case.started_by else None
+            found.append(user.unit_code if user is not None else None)
+        return found[0]
+    return lookup
+
+
+def _new_row(case: Case, t, script_engine, now: dt.datetime, starter_unit=lambda: None) -> Task:
     attrs = user_task_attributes(t.task_spec)
     groups = _as_list(_interpolate(attrs["candidateGroups"], t, script_engine)) if "candidateGroups" in attrs else []
+    # bare names as Camunda Modeler users write them become unit:role (engine/groups.py)
+    groups = resolve_groups(groups, lambda: responsible_unit(t.data, starter_unit),
+                            t.task_spec.bpmn_name or t.task_spec.name)
     users = _as_list(_interpolate(attrs["candidateUsers"], t, script_engine)) if "candidateUsers" in attrs else []
     assignee = _interpolate(attrs["assignee"], t, script_engine) if "assignee" in attrs else None
     due = _as_datetime(_interpolate(attrs["dueDate"], t, script_engine), "期限 dueDate", t) if "dueDate" in attrs else None

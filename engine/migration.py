@@ -320,13 +320,6 @@ def version_diff(engine, definition_id: str, against: str | None = None) -> Vers
         return diff_specs(engine.store.registry, old, new, against, definition_id)
 
 
-def running_cases(engine, definition_id: str) -> list:
-    """The running cases (CaseInfo) of one definition version, oldest first."""
-    d = engine.get_definition(definition_id)
-    cases = engine.list_cases(process_key=d.key, status="running", limit=None)
-    return sorted((c for c in cases if c.definition_id == definition_id), key=lambda c: c.started_at)
-
-
 def check_cases(engine, from_id: str, to_id: str) -> list[MigrationCheck]:
     """For each running case of ``from_id``: can it move to ``to_id``, and if not, why."""
     from persistence.models import Case

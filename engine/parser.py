@@ -4,12 +4,15 @@ Raw SpiffWorkflow drops ``camunda:assignee``, ``candidateUsers``, ``candidateGro
 ``dueDate``, ``followUpDate`` and ``priority`` of user tasks, and ignores
 ``camunda:formData`` unless a ``formKey`` is present.  We keep them in the task spec's
 ``extensions`` (which Spiff's serializer already stores), so no new spec class or
-serializer converter is needed.
+serializer converter is needed.  Likewise ``camunda:initiator`` of a start event (the
+variable that receives the id of the user who starts the case, as in Camunda).
 """
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import Form, FormField, UserTask
 
@@ -59,12 +62,24 @@ class CamundaUserTaskParser(UserTaskParser):
         return form
 
 
+class InitiatorStartEventParser(CamundaStartEventParser):
+    """Start event parser that keeps ``camunda:initiator``."""
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        initiator = (self.node.get(f"{{{CAMUNDA_NS}}}initiator") or "").strip()
+        if initiator:
+            extensions[EXTENSION_KEY] = {"initiator": initiator}
+        return extensions
+
+
 class XinfangParser(CamundaDmnParserMixin, CamundaParser):
     """The parser every deployment goes through (DMN as Camunda Modeler writes it)."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (CamundaUserTaskParser, UserTask),
+        full_tag("startEvent"): (InitiatorStartEventParser, StartEvent),
         **PARSER_OVERRIDES,
     }
 
@@ -73,3 +88,13 @@ def user_task_attributes(task_spec) -> dict[str, str]:
     """The Camunda attributes kept for a user task spec (empty for other specs)."""
     ext = getattr(task_spec, "extensions", None) or {}
     return dict(ext.get(EXTENSION_KEY) or {})
+
+
+def initiator_variables(spec) -> list[str]:
+    """The variables the start events of a process spec name in ``camunda:initiator``."""
+    names = []
+    for task_spec in spec.task_specs.values():
+        name = (getattr(task_spec, "extensions", None) or {}).get(EXTENSION_KEY, {}).get("initiator")
+        if name and isinstance(task_spec, StartEvent) and name not in names:
+            names.append(name)
+    return names

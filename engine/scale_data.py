@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 from sqlalchemy import func, insert, select
 
+from persistence.case_search import CaseSearchRow
 from persistence.models import Case, CaseState, CaseUnit, Event, Task, TaskCandidate
 from persistence.models_clocks import Clock
 
@@ -46,6 +47,7 @@ class Template:
     units: list[dict[str, Any]]
     clocks: list[dict[str, Any]]
     events: list[dict[str, Any]]
+    search: list[dict[str, Any]]
     ids: list[str] = field(default_factory=list)  # every uuid the case's rows mention
 
 
@@ -71,7 +73,8 @@ def load_templates(engine) -> list[Template]:
         ids = [c["id"] for c in cases]
         by_case: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for name, table in (("tasks", Task.__table__), ("units", CaseUnit.__table__),
-                            ("clocks", Clock.__table__), ("events", Event.__table__)):
+                            ("clocks", Clock.__table__), ("events", Event.__table__),
+                            ("search", CaseSearchRow.__table__)):
             for r in conn.execute(select(table).where(table.c.case_id.in_(ids))).mappings():
                 row = dict(r)
                 row.pop("id", None) if name in ("clocks", "events") else None
@@ -95,7 +98,8 @@ def load_templates(engine) -> list[Template]:
         ids = sorted({k for k in keys if UUID_RE.fullmatch(k)} | {c["id"]} | {t["id"] for t in rows["tasks"]})
         out.append(Template(case=c, state_parts=parts, state_keys=keys, tasks=rows["tasks"],
                             candidates=[x for t in rows["tasks"] for x in candidates[t["id"]]],
-                            units=rows["units"], clocks=rows["clocks"], events=rows["events"], ids=ids))
+                            units=rows["units"], clocks=rows["clocks"], events=rows["events"],
+                            search=rows["search"], ids=ids))
     return out
 
 
@@ -142,11 +146,13 @@ def _copy(t: Template, number: int) -> dict[str, list[dict[str, Any]]]:
         "units": rows(t.units, case_id=lambda r: new_id),
         "clocks": rows(t.clocks, case_id=lambda r: new_id),
         "events": rows(t.events, case_id=lambda r: new_id, data=lambda r: _renamed(r["data"], mapping)),
+        "search": [_renamed({**r, "case_id": t.case["id"]}, mapping) for r in t.search],
     }
 
 
 TABLES = (("cases", Case.__table__), ("states", CaseState.__table__), ("tasks", Task.__table__), ("candidates", TaskCandidate.__table__),
-          ("units", CaseUnit.__table__), ("clocks", Clock.__table__), ("events", Event.__table__))
+          ("units", CaseUnit.__table__), ("clocks", Clock.__table__), ("events", Event.__table__),
+          ("search", CaseSearchRow.__table__))
 
 
 def count_open_cases(engine) -> int:

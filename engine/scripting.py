@@ -62,6 +62,7 @@ def default_functions() -> dict[str, object]:
         "warn_before": warn_before,
         "days_after": days_after,
         "superior": orgchart.superior,
+        "legal_channel": orgchart.legal_channel,
         "unit_name": orgchart.unit_name,
     }
     try:

@@ -315,8 +315,3 @@ def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: d
             row(name).due_soon += int(n_soon or 0)
     order = {d: i for i, d in enumerate(domains)}
     return sorted(out.values(), key=lambda f: (order.get(f.domain, len(order)), f.domain))
-
-
-def count_letters(session: Session) -> int:
-    """How many letters have been issued from the dashboard (all cases)."""
-    return session.scalar(select(func.count()).select_from(Event).where(Event.kind == LETTER_EVENT)) or 0

@@ -56,6 +56,16 @@ def waiting_message_tasks(wf: BpmnWorkflow, name: str) -> list:
     return out
 
 
+def waiting_message_names(wf: BpmnWorkflow) -> set[str]:
+    """The names of the messages the workflow (or any of its subprocesses) waits for now."""
+    names = set()
+    for t in list(wf.event_manager.tasks.values()):
+        if t.has_state(TaskState.WAITING):
+            names.update(d.name for d in event_definitions(getattr(t.task_spec, "event_definition", None))
+                         if isinstance(d, MessageEventDefinition))
+    return names
+
+
 def message_definition(t, name: str):
     for d in event_definitions(t.task_spec.event_definition):
         if isinstance(d, MessageEventDefinition) and d.name == name:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,16 +11,6 @@ from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-def default_database_url() -> str:
-    """SQLite file in ./data unless DATABASE_URL says otherwise."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    data = Path(os.environ.get("XINFANG_DATA_DIR", "data")).resolve()
-    data.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data / 'xinfang.sqlite3'}"
 
 
 class UTCDateTime(TypeDecorator):
@@ -77,14 +66,13 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
-def make_engine(url: str | None = None, *, read_only: bool = False, **kwargs) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, **kwargs) -> Engine:
     """Create a SQLAlchemy engine for ``url`` with the product's connection settings.
 
     On SQLite a write transaction takes the database lock at BEGIN (IMMEDIATE), so two
     writers queue instead of failing on the lock upgrade; ``read_only`` engines begin
     a plain deferred transaction and read a consistent WAL snapshot without waiting.
     """
-    url = url or default_database_url()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -119,8 +107,8 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(url: str | None = None) -> None:
-    """Bring the schema at ``url`` to the newest revision of every branch."""
+def upgrade(url: str) -> None:
+    """Bring the schema at ``url`` to the newest revision (one chain since 0004_one_chain)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url or default_database_url()), "heads")
+    command.upgrade(alembic_config(url), "head")

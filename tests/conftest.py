@@ -8,9 +8,11 @@ Schemas are migrated once per session into templates and copied per test.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -124,6 +126,40 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def _every_saved_state_restores_to_the_same_state(monkeypatch):
+    """Save/restore check on every workflow state the suite stores.
+
+    Each state the engine writes is restored from its bytes and written again; the two
+    serialisations must hold the same data (JSON equal: the order of keys inside a
+    mapping may differ, nothing else), so a reload loses or changes nothing a step put
+    in a workflow (SpiffWorkflow's ``save_restore`` idea, applied suite-wide).
+    """
+    from engine.store import StateStore
+
+    dump = StateStore.dump_state
+
+    def checked(store, workflow):
+        stored = dump(store, workflow)
+        again = dump(store, store.load_state(stored, workflow.spec, workflow.subprocess_specs))
+        if again != stored:
+            first, second = (json.loads(zlib.decompress(b)) for b in (stored, again))
+            assert first == second, "a workflow state changed on save/restore"
+        return stored
+
+    monkeypatch.setattr(StateStore, "dump_state", checked)
+
+
+@pytest.fixture(autouse=True)
+def _calendar_defaults():
+    """Each test starts and ends with the shipped holiday file and the built-in rules."""
+    from engine import calendar
+
+    calendar.configure()
+    yield
+    calendar.configure()
 
 
 def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):

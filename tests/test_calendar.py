@@ -18,9 +18,8 @@ from engine.calendar import SHANGHAI, BusinessCalendar, HolidayFileError, Period
 
 
 @pytest.fixture
-def calendar_without_file(monkeypatch, tmp_path):
-    monkeypatch.setenv(cal.HOLIDAY_FILE_ENV, str(tmp_path / "absent.json"))
-    monkeypatch.delenv(cal.RULES_FILE_ENV, raising=False)
+def calendar_without_file(tmp_path):
+    cal.configure(holiday_file=str(tmp_path / "absent.json"))
     return cal.default_calendar()
 
 
@@ -176,10 +175,10 @@ def test_holiday_file_year_replaces_the_package_data(tmp_path):
     assert not c.is_workday(date(2026, 10, 10))
 
 
-def test_default_calendar_reads_the_file_named_by_the_environment(monkeypatch, tmp_path):
+def test_default_calendar_reads_the_configured_holiday_file(tmp_path):
     path = tmp_path / "h.json"
     path.write_text(json.dumps({"years": {"2027": {"holidays": ["2027-01-14"]}}}))
-    monkeypatch.setenv(cal.HOLIDAY_FILE_ENV, str(path))
+    cal.configure(holiday_file=str(path))
     assert cal.default_calendar().period_end("2026-11-15", 60).last_day == date(2027, 1, 15)
 
 
@@ -212,11 +211,11 @@ def test_default_rules_match_the_regulation():
         assert r[kind] == PeriodRule(30, label=r[kind].label)
 
 
-def test_rules_file_overrides_one_kind_and_keeps_the_others(monkeypatch, tmp_path):
+def test_rules_file_overrides_one_kind_and_keeps_the_others(tmp_path):
     path = tmp_path / "rules.json"
     path.write_text(json.dumps({"acceptance": {"days": 10, "working_days": True},
                                 "screening": {"days": 20}}))
-    monkeypatch.setenv(cal.RULES_FILE_ENV, str(path))
+    cal.configure(rules_file=str(path))
     assert cal.rule_for("acceptance").days == 10
     assert cal.rule_for("acceptance").working_days is True
     assert cal.rule_for("screening").days == 20

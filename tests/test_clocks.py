@@ -31,9 +31,8 @@ def sh(*args) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _no_admin_files(monkeypatch, tmp_path):
-    monkeypatch.setenv(cal.HOLIDAY_FILE_ENV, str(tmp_path / "absent.json"))
-    monkeypatch.delenv(cal.RULES_FILE_ENV, raising=False)
+def _no_admin_files(tmp_path):
+    cal.configure(holiday_file=str(tmp_path / "absent.json"))
 
 
 def travel(when: datetime):

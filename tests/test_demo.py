@@ -152,3 +152,40 @@ def test_synthetic_id_numbers_carry_the_right_check_digit():
         number = id_number(dt.date(1980, 1, 1), male, rng)
         assert valid_id_number(number) and number[:14] == "37172519800101"
         assert int(number[16]) % 2 == (1 if male else 0)
+
+
+def test_a_petition_registered_after_the_demo_gets_a_number_no_demo_case_has(demo, tmp_path):
+    from tests.web_helpers import Petition, make_app, valid_id_number
+
+    engine, _ = demo
+    numbers = {c.business_key for c in engine.list_cases(process_key="petition", limit=None)}
+    # register on the day of the newest demo petition, whose day counter the loader used
+    newest = max(numbers)
+    day = dt.datetime.strptime(newest[2:10], "%Y%m%d").replace(hour=15, tzinfo=PINNED_NOW.tzinfo)
+    client = make_app(engine, tmp_path).test_client()
+    petition = Petition(id_number=valid_id_number("37172519900101123"), request="新登记的事项：请求维修村道")
+    with time_machine.travel(day, tick=False):
+        client.post("/login", data={"username": "demo-registrar", "password": DEMO_PASSWORD})
+        response = client.post("/register", data=petition.form(confirm_repeat="yes"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    case = engine.get_case(response.headers["Location"].rsplit("/", 1)[1])
+    assert case.business_key[:10] == newest[:10] and case.business_key not in numbers
+    assert case.business_key == newest[:10] + f"{int(newest[10:]) + 1:04d}"
+
+
+def test_demo_petitioners_rate_served_results_through_the_query_code_path(demo):
+    from engine.petitioner import SATISFIED
+    from persistence.documents import Document, Rating
+    from persistence.models import Event
+
+    engine, _ = demo
+    with engine.unit_of_work(read_only=True) as s:
+        ratings = list(s.scalars(select(Rating)))
+        evaluations = list(s.scalars(select(Event).where(Event.kind == "evaluation")))
+        served = {d.id: d for d in s.scalars(select(Document).where(Document.served_on.is_not(None)))}
+    assert ratings, "no demo petitioner rated a result"
+    assert len(evaluations) == len(ratings)  # every evaluation comes with its once-only rating row
+    for r in ratings:
+        assert r.document_id in served and served[r.document_id].kind in ("opinion", "reply", "review", "recheck")
+    dissatisfied = sum(r.rating not in SATISFIED for r in ratings)
+    assert len(engine.list_tasks(process_key="return_visit", state=None)) == dissatisfied

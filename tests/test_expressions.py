@@ -188,7 +188,8 @@ def test_timer_value_that_is_not_a_time_is_a_clear_error():
     ("${(a}", "condition", "'(' at position 1 is not closed in '${(a}'"),
     ("${x", "text", "'${' at position 1 has no closing '}' in '${x'"),
     ("${__import__('os').system('ls')}", "condition",
-     "'__import__' is not allowed: no dynamic code or imports in '${__import__('os').system('ls')}'"),
+     ("'__import__' is not allowed: no dynamic code or imports in '${__import__('os').system('ls')}'",
+      "the attribute '.system' is not allowed: it is not one of the methods")),
     ("${x.__class__}", "condition",
      "the attribute '.__class__' is not allowed: attributes starting with '_' are private in '${x.__class__}'"),
     ("${_sb_attr(x, '__class__')}", "condition", "the name '_sb_attr' is reserved"),
@@ -207,8 +208,10 @@ def test_timer_value_that_is_not_a_time_is_a_clear_error():
 ])
 def test_broken_expression_is_reported_at_deploy_time(text, kind, message):
     problems = check_expression(text, kind)
-    assert len(problems) == 1, problems
-    assert message in problems[0]
+    messages = message if isinstance(message, tuple) else (message,)
+    assert len(problems) == len(messages), problems
+    for expected, problem in zip(messages, problems):
+        assert expected in problem
 
 
 @pytest.mark.parametrize(("text", "kind"), [

@@ -1,4 +1,4 @@
-"""Revision 0004_scale_read_paths carries existing data over (SQLite and PostgreSQL)."""
+"""Revision 0007_scale_read_paths carries existing data over (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
@@ -24,8 +24,7 @@ def empty_url(request, tmp_path) -> str:
 
 def _old_schema_with_data(url: str) -> dict:
     cfg = alembic_config(url)
-    command.upgrade(cfg, "0003_case_numbers")
-    command.upgrade(cfg, "0002_clocks")
+    command.upgrade(cfg, "0006_case_search")
     state = zlib.compress(b'{"tasks": {}}', 1)
     ids = {"plain": str(uuid.uuid4()), "accusation": str(uuid.uuid4()), "ready": str(uuid.uuid4()),
            "done": str(uuid.uuid4())}
@@ -75,5 +74,5 @@ def test_upgrade_moves_states_keeps_candidates_of_ready_tasks_and_marks_accused_
     assert {k: bytes(v) for k, v in states.items()} == {ids["plain"]: old["state"], ids["accusation"]: old["state"]}
     assert candidates == {ids["ready"]}
     assert roles == {ids["plain"]: None, ids["accusation"]: "accused"}
-    assert versions == {"0004_scale_read_paths"}
+    assert versions == {"0007_scale_read_paths"}
 

@@ -283,3 +283,23 @@ def test_a_warned_case_keeps_every_notice_when_it_ends(deployed_engine):
         assert case.info.status == "completed"
         assert case.notice_kinds() == ["风险提醒函", "调解协议书", "备案报告"]
         assert case.notices()[-1]["to"] == "province-xfj"
+
+
+@pytest.mark.parametrize(("unit", "channel_words"), [("fy", "上诉、申请再审"), ("jcy", "申诉"), ("jw", "复审、复核")])
+def test_a_review_request_on_a_court_procuratorate_or_discipline_matter_is_answered_with_the_legal_channel(
+        deployed_engine, unit, channel_words):
+    # 第二十八条第二款 / 第三十一条: no organ above these units takes a 信访 复查; the
+    # petitioner is told the statutory channel in writing and the matter ends (no crash).
+    with clock_at(START) as tm:
+        case = start(deployed_engine, "handling", {**PETITION, "handling_unit": unit})
+        _investigate(case)
+        _opinion(case, "reject")
+        tm.move_to(sh(2026, 3, 25, 9, 0))
+        case.message("review_request", {"review_reasons": "不服处理意见"})
+        v = case.variables
+        assert v["review_late"] is False and v["review_unit"] is None
+        assert v["termination_reason"] == "review_not_applicable"
+        told = case.notices()[-1]
+        assert told["kind"] == "依法途径告知书" and channel_words in told["channel"]
+        assert case.ready_ids() == ["Task_filing"]
+        assert case.info.matter_status == "terminated"

@@ -123,3 +123,41 @@ def test_a_not_found_page_says_nothing_about_the_case(login, mini):
     assert response.status_code == 404 and "页面不存在或您无权查看" in html
     assert "XF-SECRET" not in html and "张三" not in html
     assert login("rsj_h").get(f"/cases/{case.id}/diagram.json").get_json()["error"]
+
+
+def _section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_header_says_who_has_the_case_since_when_and_until_when(login, mini, ui_engine):
+    start = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.timezone.utc)
+    case = mini(handling_unit="zjj", due_at="2026-12-31T23:59:59+08:00",
+                clock_handling=clock_start("handling", start=start, unit="zjj"))
+    task = ui_engine.list_tasks(case_id=case.id)[0]
+    client = login("zjj_h1")
+    header = _section(client.get(f"/cases/{case.id}").get_data(as_text=True), "now-h")
+    assert "调查处理" in header and "县住房和城乡建设局" in header
+    assert "承办人岗位（待认领）" in header
+    assert task.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") in header
+    assert "2026-12-31 23:59" in header  # the exact due, not only "剩 N 天"
+    due = dt.datetime.fromisoformat(ui_engine.get_case(case.id).variables["clock_handling"]["due"])
+    assert "下一个法定期限" in header and "办理期限" in header and due.strftime("%Y-%m-%d 23:59") in header
+    client.post(f"/tasks/{task.id}/claim")
+    header = _section(client.get(f"/cases/{case.id}").get_data(as_text=True), "now-h")
+    assert "钱承办" in header and "待认领" not in header
+
+
+def test_variables_read_in_plain_chinese_and_raw_names_only_for_designers(login, mini, ui_engine):
+    case = mini(handling_unit="zjj", major_urgent=True, routing="forward", try_mediation=False,
+                served_on="2026-11-02", internal_flag=True, hearing_method="in_person")
+    html = login("zjj_h1").get(f"/cases/{case.id}").get_data(as_text=True)
+    facts = _section(html, "facts-h")
+    assert "<dt>是否重大紧急</dt><dd>是</dd>" in facts and "<dt>处理方式</dt><dd>转送</dd>" in facts
+    assert "<dt>送达日期</dt><dd>2026-11-02</dd>" in facts and "<dt>听证方式</dt>" not in facts
+    for raw in ("internal_flag", "major_urgent", "routing", "True", "in_person", "技术信息"):
+        assert raw not in html, raw
+    admin = login("admin").get(f"/cases/{case.id}").get_data(as_text=True)
+    technical = admin[admin.index('<details class="card technical">'):]
+    assert "<code>internal_flag</code>" in technical and "<code>true</code>" in technical
+    assert "<code>routing</code>" in technical

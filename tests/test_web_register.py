@@ -177,3 +177,30 @@ def test_case_numbers_never_repeat_even_when_taken_at_once(engine):
         taken = list(pool.map(take, ["XF20261127"] * 24))
     assert sorted(taken) == list(range(1, 25))
     assert take("XF20261128") == 1
+
+
+def test_the_allocator_skips_numbers_taken_before_its_counter_knew_them(engine):
+    import datetime as dt
+
+    from persistence.numbering import CaseNumber, allocate_case_number, numbers_taken
+
+    day = dt.date(2026, 11, 27)
+    with engine.unit_of_work() as s:  # numbers recorded by an older loader, counter still at 0
+        s.add_all([CaseNumber(number=f"XF20261127000{i}", prefix="XF20261127") for i in (1, 2, 3)])
+    with engine.unit_of_work() as s:
+        assert allocate_case_number(s, day) == "XF202611270004"
+        assert allocate_case_number(s, day) == "XF202611270005"
+        assert allocate_case_number(s, dt.date(2027, 1, 1)) == "XF202701010001"
+        assert numbers_taken(s, "XF20261127") == 5
+
+
+def test_the_database_refuses_a_case_number_twice(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    from persistence.numbering import CaseNumber
+
+    with engine.unit_of_work() as s:
+        s.add(CaseNumber(number="XF202611270001", prefix="XF20261127"))
+    with pytest.raises(IntegrityError):
+        with engine.unit_of_work() as s:
+            s.add(CaseNumber(number="XF202611270001", prefix="XF20261127"))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from engine.settings import Settings
 
-def _stored_secret_key() -> str:
+
+def _stored_secret_key(settings: Settings) -> str:
     """A random key kept in the data folder (mode 0600), so a restart does not log everyone out."""
-    folder = Path(os.environ.get("XINFANG_DATA_DIR", "data")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "secret_key"
+    path = settings.ensure_data_dir() / "secret_key"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -23,27 +23,30 @@ def _stored_secret_key() -> str:
     return key
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the web app; settings come from XINFANG_* environment variables."""
+def create_app(test_config: dict | None = None, settings: Settings | None = None) -> Flask:
+    """Build the web app from ``settings`` (default: ``Settings.from_env()``)."""
+    settings = settings or Settings.from_env()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("XINFANG_SECRET_KEY"),
-        DATABASE_URL=os.environ.get("DATABASE_URL"),
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        ATTACHMENT_DIR=settings.attachment_dir,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         START_SCHEDULER=False,
     )
-    app.config.from_prefixed_env("XINFANG")
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _stored_secret_key()
+        app.config["SECRET_KEY"] = _stored_secret_key(settings)
 
     from web import services
 
     services.init_app(app)
-    for name in ("web.ui", "web.rest", "web.dashboard"):
+    for name in ("web.ui", "web.rest", "web.dashboard", "web.documents", "web.public"):
         try:
             module = __import__(name, fromlist=["init_app"])
         except ModuleNotFoundError as exc:  # a subsystem not built yet

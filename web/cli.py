@@ -7,21 +7,31 @@ import sys
 
 import click
 
+from engine.bootstrap import build_engine, deploy_folder
 from engine.errors import DeployError, EngineError
+from engine.settings import Settings
+
+
+def _settings() -> Settings:
+    """The settings read once by the ``main`` group (environment, then its options)."""
+    return click.get_current_context().find_object(Settings)
 
 
 def _engine():
-    from engine.bootstrap import build_engine
-
-    return build_engine()
+    return build_engine(_settings())
 
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
-def main(verbose: bool) -> None:
+@click.option("--database-url", default=None, help="SQLAlchemy URL (overrides DATABASE_URL).")
+@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
+              help="Data folder (overrides XINFANG_DATA_DIR).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, database_url: str | None, data_dir: str | None) -> None:
     """xinfang — 信访事项办理流程引擎."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Settings.from_env(database_url=database_url, data_dir=data_dir)
 
 
 @main.group()
@@ -32,11 +42,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest revision."""
-    from persistence.db import default_database_url, upgrade
-
-    url = default_database_url()
-    upgrade(url)
-    click.echo(f"schema up to date: {url.split('@')[-1]}")
+    engine = build_engine(_settings())  # migrates
+    engine.close()
+    click.echo(f"schema up to date: {_settings().database_url.split('@')[-1]}")
 
 
 @main.command()
@@ -77,7 +85,7 @@ def serve(host: str, port: int, no_scheduler: bool, threads: int) -> None:
 
     from web import create_app
 
-    app = create_app({"START_SCHEDULER": not no_scheduler})
+    app = create_app({"START_SCHEDULER": not no_scheduler}, settings=_settings())
     click.echo(f"xinfang serving on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="xinfang")
 
@@ -87,8 +95,6 @@ def serve(host: str, port: int, no_scheduler: bool, threads: int) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when demo data is already there.")
 def demo(cases: int, if_empty: bool) -> None:
     """Deploy processes/ and load the demo county (units, users, petitions)."""
-    from engine.bootstrap import deploy_folder
-
     engine = _engine()
     deploy_folder(engine)
     try:

@@ -8,7 +8,7 @@ from engine.bootstrap import build_engine
 
 def init_app(app: Flask) -> None:
     """Attach an Engine (and, when asked, the timer scheduler) to the app."""
-    engine = app.config.get("ENGINE") or build_engine(app.config.get("DATABASE_URL"))
+    engine = app.config.get("ENGINE") or build_engine(app.config["SETTINGS"])
     app.extensions["xinfang.engine"] = engine
     if app.config.get("START_SCHEDULER"):
         from engine.timers import TimerScheduler

@@ -20,13 +20,21 @@ The deploy layer calls two functions:
     file, line, element id, message and hint in ``result.problems``; deploy when
     ``result.ok``.  Processes and decisions already in ``parser`` count as available to
     call activities and business rule tasks; calledElements that are not are listed in
-    ``result.unresolved_calls`` and, unless named in ``known_process_keys``, reported.
+    ``result.unresolved_calls`` and, unless named in ``known_process_keys``, reported
+    (likewise decisionRefs and ``known_decision_keys``).
+
+    ``deployed``: resources stored by earlier deployments that this one calls or decides
+    with (``engine.references`` picks them). They are added to ``parser`` first and not
+    checked again; they are not part of the deployment.  ``known_problems``: what the
+    caller found already (unresolvable references); they are reported with the others,
+    and a file with one is not handed to SpiffWorkflow.
 """
 from __future__ import annotations
 
 import logging
 from typing import Iterable
 
+from engine.errors import Problem
 from engine.validation.bpmn import BpmnChecks
 from engine.validation.common import (
     Deployment, Document, Report, c, ns, q, short_name,
@@ -45,10 +53,14 @@ log = logging.getLogger(__name__)
 
 
 def validate_resources(resources: list[tuple[str, bytes]], parser, *, max_bytes: int = MAX_RESOURCE_BYTES,
-                       known_process_keys: Iterable[str] = ()) -> ValidationResult:
+                       known_process_keys: Iterable[str] = (), known_decision_keys: Iterable[str] = (),
+                       deployed: Iterable[tuple[str, bytes]] = (),
+                       known_problems: Iterable[Problem] = ()) -> ValidationResult:
     """Validate a deployment's resources and build their specs; see the module docstring."""
     report = Report()
-    dep = Deployment(parser, report, known_process_keys)
+    report.extend(list(known_problems))
+    preload_deployed(parser, deployed, report)
+    dep = Deployment(parser, report, known_process_keys, known_decision_keys)
     result = ValidationResult(parser=parser)
     docs: dict[str, Document] = {}
     for name, data in resources:
@@ -87,6 +99,22 @@ def validate_resources(resources: list[tuple[str, bytes]], parser, *, max_bytes:
 
     result.problems = report.ordered([name for name, _ in resources])
     return result
+
+
+def preload_deployed(parser, deployed: Iterable[tuple[str, bytes]], report: Report) -> None:
+    """Add already deployed resources to the parser (DMN first); a failure names the stored file."""
+    docs: dict[str, Document] = {}
+    for name, data in deployed:
+        kind = kind_by_name(name)
+        if kind == "other" or name in docs:
+            continue
+        doc = load(name, data, kind, report, MAX_RESOURCE_BYTES)
+        if doc is not None:
+            docs[name] = doc
+    before = len(report.problems)
+    add_to_parser(parser, docs, set(docs), report)
+    for problem in report.problems[before:]:
+        problem.message = f"the deployed {problem.file} that this deployment uses cannot be loaded: {problem.message}"
 
 
 def _index(docs: dict[str, Document], dep: Deployment, result: ValidationResult) -> None:

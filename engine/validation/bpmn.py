@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from engine.groups import split_names, unknown_group, valid_names
 from engine.validation.common import (
     ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, MODELER_NS, RESAVE_HINT, ZEEBE_NS, Deployment, Document, c,
     expression_error, label, local, nearest_id, ns, q, short_name, text_of,
@@ -449,6 +450,13 @@ class BpmnChecks:
             elif attr == "priority" and not value.lstrip("-").isdigit():
                 self.error(el, f"camunda:priority '{value}' of {label(el)} is not a whole number",
                            hint="write a number such as 50, or an expression ${...}")
+        for name in split_names(el.get(c("candidateGroups")) or ""):
+            wrong = unknown_group(name)
+            if wrong:
+                self.error(el, f"camunda:candidateGroups of {label(el)}: {wrong}, so the task would reach "
+                           f"nobody ({valid_names()})",
+                           hint="write a role (that role in the unit responsible for the case), a unit code "
+                                "(that unit's handlers) or unit:role; see docs/designer-guide.md")
         for form_field in el.iterfind(f".//{{{CAMUNDA_NS}}}formField"):
             if not (form_field.get("id") or "").strip():
                 self.error(form_field, f"a form field of {label(el)} has no ID", owner=el,
@@ -472,7 +480,10 @@ class BpmnChecks:
                        hint="write the Python script (Type: Inline script), or use a plain task")
             return
         try:
-            compile(text, f"<{el.get('id')}>", "exec")
+            try:
+                compile(text, f"<{el.get('id')}>", "exec")
+            except (RecursionError, MemoryError):
+                raise SyntaxError("the script is nested too deeply") from None
         except SyntaxError as exc:
             line = script.sourceline + (exc.lineno or 1) - 1 if script.sourceline else None
             self.dep.report.add(self.doc.name, f"Python syntax error in {label(el)}: {exc.msg} "
@@ -529,11 +540,10 @@ class BpmnChecks:
             self.unsupported(el, f"decision reference '{ref}' of {label(el)} is an expression; it must be "
                              "resolved at deploy time", "set the decision id itself")
             return
-        binding = el.get(c("decisionRefBinding"))
-        if binding in ("version", "versionTag"):
-            self.error(el, f"decisionRefBinding '{binding}' of {label(el)} is not supported",
-                       hint="use the default binding (latest); the decision is frozen at deploy time")
-        if ref not in self.dep.decisions and not self.dep.preloaded_decision(ref):
+        if not self._check_binding(el, "decisionRef", ref, ref in self.dep.decisions):
+            return
+        if ref not in self.dep.decisions and not self.dep.preloaded_decision(ref) \
+                and ref not in self.dep.known_decision_keys:
             known = ", ".join(sorted(self.dep.decisions)) or "none"
             self.error(el, f"{label(el)} refers to decision '{ref}', which no DMN file of this deployment "
                        f"defines (decisions here: {known})",
@@ -556,10 +566,8 @@ class BpmnChecks:
             self.unsupported(el, f"called element '{called}' of {label(el)} is an expression; it must be "
                              "resolved at deploy time", "set the id of the called process itself")
             return
-        binding = el.get(c("calledElementBinding"))
-        if binding in ("version", "versionTag"):
-            self.error(el, f"calledElementBinding '{binding}' of {label(el)} is not supported",
-                       hint="use the default binding (latest); the callee is frozen at deploy time")
+        if not self._check_binding(el, "calledElement", called, called in self.dep.processes):
+            return
         target = self.dep.processes.get(called)
         if target is not None:
             if not target[2]:
@@ -571,6 +579,39 @@ class BpmnChecks:
             self.dep.unresolved.append(ref)
             if called not in self.dep.known_process_keys:
                 self.dep.report.extend([ref.problem()])
+
+    def _check_binding(self, el, attribute: str, key: str, in_deployment: bool) -> bool:
+        """camunda:<attribute>Binding and its Version / VersionTag, as Camunda 7 reads them.
+
+        Which stored version a binding resolves to is the deploy layer's business
+        (engine/references.py); here: the binding is one Camunda knows, a version is a
+        number, a tag is given, and "deployment" finds the target in this deployment.
+        """
+        binding = (el.get(c(f"{attribute}Binding")) or "latest").strip()
+        what = "process" if attribute == "calledElement" else "decision"
+        if binding not in ("latest", "deployment", "version", "versionTag"):
+            self.error(el, f"camunda:{attribute}Binding '{binding}' of {label(el)} is not a Camunda binding",
+                       hint="choose Binding latest, deployment, version or versionTag in the Modeler")
+            return False
+        if binding == "deployment" and not in_deployment:
+            self.error(el, f"{label(el)} is bound to the {what} '{key}' of its own deployment, which does not "
+                       f"define '{key}'", hint=f"deploy the file defining '{key}' together with this one, "
+                                                "or use the binding 'latest'")
+            return False
+        if binding == "version":
+            version = (el.get(c(f"{attribute}Version")) or "").strip()
+            if not version.isdigit() or int(version) < 1:
+                self.error(el, f"{label(el)} is bound to a version of '{key}', but its version "
+                           f"'{version}' is not a version number" if version else
+                           f"{label(el)} is bound to a version of '{key}' but names none",
+                           hint=f"set camunda:{attribute}Version to the number of a deployed version "
+                                "(an expression is not resolved at deploy time)")
+                return False
+        if binding == "versionTag" and not (el.get(c(f"{attribute}VersionTag")) or "").strip():
+            self.error(el, f"{label(el)} is bound to a version tag of '{key}' but names none",
+                       hint=f"set camunda:{attribute}VersionTag, or use the binding 'latest'")
+            return False
+        return True
 
     def check_subprocess(self, el, tag: str) -> None:
         """Start and end events an embedded (or ad-hoc) sub-process needs."""

@@ -152,10 +152,12 @@ class Document:
 class Deployment:
     """What the checks of one resource need to know about the whole deployment."""
 
-    def __init__(self, parser, report: Report, known_process_keys: Iterable[str]):
+    def __init__(self, parser, report: Report, known_process_keys: Iterable[str],
+                 known_decision_keys: Iterable[str] = ()):
         self.parser = parser
         self.report = report
         self.known_process_keys = set(known_process_keys or ())
+        self.known_decision_keys = set(known_decision_keys or ())
         self.processes: dict[str, tuple[Document, Any, bool]] = {}
         self.decisions: dict[str, tuple[Document, Any]] = {}
         self.unresolved: list[CallReference] = []

@@ -1,7 +1,6 @@
 """Where the UI finds its services: one Casework per app, over the app's engine."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
@@ -19,7 +18,7 @@ def attachment_dir(app: Flask, engine) -> Path:
     url = str(getattr(engine, "database_url", "") or "")
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         return Path(url[len("sqlite:///"):]).resolve().parent / "attachments"
-    return Path(os.environ.get("XINFANG_DATA_DIR", "data")).resolve() / "attachments"
+    return Path(app.config["SETTINGS"].data_dir).resolve() / "attachments"
 
 
 def get_casework(app: Flask) -> Casework:

@@ -21,6 +21,7 @@ class DueState:
     css: str  # normal | soon | overdue | done
     label: str
     title: str
+    date: str = ""  # the due day, shown beside the label (not only in a tooltip)
 
 
 def due_state(due: dt.datetime | None, now: dt.datetime | None = None,
@@ -29,20 +30,21 @@ def due_state(due: dt.datetime | None, now: dt.datetime | None = None,
     if due is None:
         return None
     shown = local_time(due)
+    day = local_time(due, "%Y-%m-%d")
     if completed_at is not None:
         late = (local_date(completed_at) - local_date(due)).days
         if completed_at <= due:
-            return DueState("done", "按期办结", f"期限 {shown}")
-        return DueState("overdue", f"超期 {max(1, late)} 天办结", f"期限 {shown}")
+            return DueState("done", "按期办结", f"期限 {shown}", day)
+        return DueState("overdue", f"超期 {max(1, late)} 天办结", f"期限 {shown}", day)
     now = now or utcnow()
     days = (local_date(due) - local_date(now)).days
     if due < now:
-        return DueState("overdue", f"超期 {max(1, -days)} 天", f"期限 {shown}")
+        return DueState("overdue", f"超期 {max(1, -days)} 天", f"期限 {shown}", day)
     if days == 0:
-        return DueState("soon", "今日到期", f"期限 {shown}")
+        return DueState("soon", "今日到期", f"期限 {shown}", day)
     if days <= DUE_SOON_DAYS:
-        return DueState("soon", f"{days} 天后到期", f"期限 {shown}")
-    return DueState("normal", f"剩 {days} 天", f"期限 {shown}")
+        return DueState("soon", f"{days} 天后到期", f"期限 {shown}", day)
+    return DueState("normal", f"剩 {days} 天", f"期限 {shown}", day)
 
 
 def local_time(value: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

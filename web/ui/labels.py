@@ -5,6 +5,7 @@ changed), so templates stay free of branching on event internals.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine import orgchart
@@ -162,7 +163,133 @@ def event_lines(event, field_labels: dict[str, tuple[str, dict[str, str]]] | Non
     for name, value in (changes.get("set") or {}).items():
         if name in HIDDEN_VARIABLES or name.startswith("clock_") or value in (None, "", []):
             continue
-        label, options = field_labels.get(name) or (variable_label(name), {})
-        shown = options.get(value, value) if isinstance(value, str) else value
-        details.append((label, show_value(name, shown)))
+        # Only what can be said in words: a variable no form or list names, or a code
+        # value nobody named, stays in the designers' technical section.
+        label = plain_label(name, field_labels)
+        if label is None:
+            continue
+        options = field_labels.get(name, ("", {}))[1]
+        if isinstance(value, dict):
+            shown = show_value(name, value)
+        else:
+            shown = plain_value(name, value, options)
+        if shown:
+            details.append((label, shown))
     return title, details
+
+
+# --- the case page header and its facts in plain words ----------------------------
+
+# Code values that processes set by script or decision table (no form names them).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "routing": {"forward": "转送", "assign_with_feedback": "交办", "not_accepted": "不予受理",
+                "litigation": "涉法涉诉", "legal_channel": "依法通过其他途径解决", "ownership": "确定责任单位"},
+    "outcome": {"support": "予以支持", "explain": "作出解释说明", "reject": "不予支持"},
+    "opinion_outcome": {"support": "予以支持", "explain": "作出解释说明", "reject": "不予支持"},
+    "review_outcome": {"support": "予以支持", "explain": "作出解释说明", "reject": "不予支持"},
+    "recheck_outcome": {"support": "予以支持", "explain": "作出解释说明", "reject": "不予支持"},
+    "review_decision": {"uphold": "维持", "revise": "撤销或变更", "redo": "责令重新处理"},
+    "recheck_decision": {"uphold": "维持", "revise": "撤销或变更", "redo": "责令重新处理"},
+    "matter_status": {"in_handling": "办理中", "terminated": "已终结"},
+    "termination_reason": {"review_window_lapsed": "复查申请期限届满未申请", "recheck_window_lapsed": "复核申请期限届满未申请",
+                           "recheck_decided": "复核意见已作出（三级终结）"},
+    "intake_outcome": {"accepted": "已受理", "legal_channel": "引导通过法定途径解决", "linked": "并入在办事项",
+                       "registering": "登记中", "not_accepted": "不予受理"},
+    "service_method": {"direct": "直接送达", "mail": "邮寄送达", "electronic": "电子送达"},
+    "review_service_method": {"direct": "直接送达", "mail": "邮寄送达", "electronic": "电子送达"},
+    "hearing_method": {"in_person": "当面听证", "phone": "电话听证", "video": "视频听证"},
+}
+EXTRA_VARIABLE_LABELS = {
+    "routing": "处理方式", "intake_outcome": "登记结果", "matter_status": "事项状态", "termination_reason": "终结原因",
+    "terminated_at": "终结时间", "served_on": "送达日期", "service_method": "送达方式", "not_accepted_reason": "不予受理理由",
+    "legal_channel": "法定途径", "filing_no": "备案编号", "major_urgent": "是否重大紧急", "opinion_text": "处理意见书正文",
+    "opinion_basis": "处理依据", "opinion_outcome": "处理意见", "review_decision": "复查决定",
+    "review_outcome": "复查结果", "review_reasons": "复查理由", "review_findings": "复查认定", "review_served_on": "复查意见送达日期",
+    "reply_result": "答复结果", "reply_summary": "答复内容", "report_summary": "办结报告", "report_date": "办结报告日期",
+    "petitioner_opinion": "信访人意见", "link_note": "并案说明", "investigation_findings": "调查情况",
+}
+# Variables the plain list leaves out: shown elsewhere on the page or bookkeeping.
+NOT_FACTS = HIDDEN_VARIABLES | {"case_no", "petitioner_name", "petitioner_phone", "petitioner_address", "channel",
+                                "category", "domain", "request", "facts", "reasons", "handling_unit", "attachments",
+                                "registered_unit", "registering_unit", "linked_case", "payload", "result_var",
+                                "matter_status", "route"}
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def plain_label(name: str, field_labels: dict[str, tuple[str, dict[str, str]]] | None = None) -> str | None:
+    """The Chinese label of a variable, or None when nothing names it in words."""
+    if field_labels and name in field_labels and field_labels[name][0] != name:
+        return field_labels[name][0]
+    return VARIABLE_LABELS.get(name) or EXTRA_VARIABLE_LABELS.get(name)
+
+
+def plain_value(name: str, value: Any, options: dict[str, str] | None = None) -> str | None:
+    """A value in plain Chinese (是/否, option names, unit names, dates), or None when it
+    would only be a code nobody has named."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        named = (options or {}).get(value) or VALUE_LABELS.get(name, {}).get(value)
+        if named:
+            return named
+        if name in UNIT_VARIABLES or name.endswith("_unit"):
+            shown = orgchart.unit_name(value)
+            return shown if shown != value else None
+        if _DATETIME.match(value):
+            from web.ui.filters import local_time
+
+            return local_time(value)
+        if _DATE.fullmatch(value):
+            return value
+        if _CODE.fullmatch(value):
+            return None  # an unnamed code (e.g. ``in_person``) is not for caseworkers
+        return show_value(name, value)
+    if isinstance(value, (int, float)):
+        named = VALUE_LABELS.get(name, {}).get(str(value))
+        return named or (str(value) if name in VARIABLE_LABELS or name in EXTRA_VARIABLE_LABELS else None)
+    if isinstance(value, list):
+        parts = [plain_value(name, v, options) for v in value]
+        return "、".join(p for p in parts if p) or None
+    return None
+
+
+def case_facts(variables: dict[str, Any], field_labels: dict[str, tuple[str, dict[str, str]]]
+               ) -> list[tuple[str, str]]:
+    """(label, value) of every case variable that can be said in plain words."""
+    out = []
+    for name, value in variables.items():
+        if name in NOT_FACTS or name.startswith("clock_"):
+            continue
+        label = plain_label(name, field_labels)
+        shown = plain_value(name, value, field_labels.get(name, ("", {}))[1]) if label else None
+        if label and shown:
+            out.append((label, shown))
+    return out
+
+
+def technical_variables(variables: dict[str, Any]) -> list[tuple[str, str]]:
+    """(raw name, JSON value) of every variable, for the designers' technical section."""
+    import json
+
+    return [(k, json.dumps(v, ensure_ascii=False, default=str)[:500]) for k, v in sorted(variables.items())]
+
+
+def holder_of(task, names: dict[str, str]) -> str:
+    """Who has a task now: the person, or the unit's post that may claim it."""
+    if task.assignee:
+        return names.get(task.assignee, task.assignee)
+    posts = []
+    for group in task.candidate_groups or ():
+        unit, role = orgchart.split_group(group)
+        posts.append(orgchart.ROLES.get(role, role))
+    return ("、".join(dict.fromkeys(posts)) + "岗位（待认领）") if posts else "待认领"
+
+
+def next_deadline(clocks: list) -> Any:
+    """The running, unpaused statutory clock that falls due first, or None."""
+    running = [c for c in clocks if c.stopped_at is None and not c.paused]
+    return min(running, key=lambda c: c.due) if running else None

@@ -32,6 +32,7 @@ DEFAULT_ITEMS = (
     NavItem("mine", "我的待办", "ui.inbox", (("tab", "mine"),), count_key="mine", order=10),
     NavItem("claimable", "待认领", "ui.inbox", (("tab", "claimable"),), count_key="claimable", order=20),
     NavItem("done", "已办", "ui.inbox", (("tab", "done"),), order=30),
+    NavItem("cases", "案件查询", "ui.cases", order=35),
     NavItem("register", "新信访登记", "ui.register", visible=lambda u: u.has_role("registrar"), order=40),
 )
 

@@ -9,16 +9,16 @@
 * The unit a 检举控告 accuses is recorded in ``case_units`` with role ``accused`` even
   when it is also involved, so the access policy needs no look at the case summary.
 
-Existing data is carried over. This revision joins the two branches before it.
+Existing data is carried over.
 
-Revision ID: 0004_scale_read_paths
-Revises: 0002_clocks, 0003_case_numbers
+Revision ID: 0007_scale_read_paths
+Revises: 0006_case_search
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004_scale_read_paths"
-down_revision = ("0002_clocks", "0003_case_numbers")
+revision = "0007_scale_read_paths"
+down_revision = "0006_case_search"
 branch_labels = None
 depends_on = None
 

@@ -261,20 +261,33 @@ def _sorted(q, sort_by: str, descending: bool):
     return q.order_by(col.is_(None), order, Task.created_at, Task.id)
 
 
+# No list answers more than this many tasks at once (REST clients page with firstResult).
+LIST_LIMIT = 1000
+
+
 def list_tasks(s: Session, *, sort_by: str = "due", descending: bool = False, offset: int = 0,
                limit: int | None = None, **filters) -> list[TaskInfo]:
-    """Tasks matching the filters, sorted and paginated, each with its case summary."""
-    q = _sorted(task_query(**filters), sort_by, descending).offset(max(0, int(offset or 0)))
-    if limit is not None:
-        q = q.limit(max(0, int(limit)))
-    rows = list(s.scalars(q))
-    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_({r.case_id for r in rows})))} if rows else {}
+    """Tasks matching the filters, sorted and paginated, each with its case summary.
+
+    The page is found first by id alone (sorting, filtering and the access probe run on
+    covering indexes), then only its rows and their cases are read. At most LIST_LIMIT.
+    """
+    limit = LIST_LIMIT if limit is None else min(max(0, int(limit)), LIST_LIMIT)
+    q = _sorted(task_query(**filters).with_only_columns(Task.id), sort_by, descending)
+    ids = list(s.scalars(q.offset(max(0, int(offset or 0))).limit(limit)))
+    if not ids:
+        return []
+    found = {r.id: r for r in s.scalars(select(Task).where(Task.id.in_(ids)))}
+    rows = [found[i] for i in ids if i in found]
+    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_({r.case_id for r in rows})))}
     return [task_info(r, cases.get(r.case_id)) for r in rows]
 
 
-def count_tasks(s: Session, **filters) -> int:
-    """How many tasks match the filters."""
+def count_tasks(s: Session, cap: int | None = None, **filters) -> int:
+    """How many tasks match the filters; with ``cap``, counting stops there (an answer of ``cap`` means "cap or more")."""
     for key in ("sort_by", "descending", "offset", "limit"):
         filters.pop(key, None)
-    sub = task_query(**filters).with_only_columns(Task.id).subquery()
-    return s.scalar(select(func.count()).select_from(sub)) or 0
+    query = task_query(**filters).with_only_columns(Task.id)
+    if cap is not None:
+        query = query.limit(cap)
+    return s.scalar(select(func.count()).select_from(query.subquery())) or 0

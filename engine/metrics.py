@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from engine.calendar import SHANGHAI, due_soon_until
@@ -254,7 +254,7 @@ def compute_metrics(session, date_from: date, date_to: date, *, as_of: datetime 
                 m.overdue += int(n_overdue or 0)
                 m.due_soon += int(n_soon or 0)
         flagged = scoped(select(Clock.unit_code, func.count()).where(
-            running, Clock.no_holiday_data.is_(True), *conditions), Clock.unit_code).group_by(Clock.unit_code)
+            running, Clock.no_holiday_data == true(), *conditions), Clock.unit_code).group_by(Clock.unit_code)
         for unit_code, n in session.execute(flagged):
             for m in tally.targets(unit_code):
                 m.no_holiday_data += n

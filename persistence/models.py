@@ -150,6 +150,8 @@ class CaseUnit(Base):
     """
 
     __tablename__ = "case_units"
+    # The access policy's probe (case, unit) -> role, answered from the index alone.
+    __table_args__ = (Index("ix_case_units_case_unit_role", "case_id", "unit_code", "role"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     unit_code: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
@@ -162,9 +164,13 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_state_due", "state", "due_at"),
-        # 我的待办 (assignee, ready, by due) and 已办 (completed_by, completed, newest first).
-        Index("ix_tasks_assignee_state_due", "assignee", "state", "due_at"),
-        Index("ix_tasks_completed_by_state_created", "completed_by", "state", "created_at"),
+        # Covering indexes: an inbox sorts, counts and checks access from the index alone
+        # and reads full rows only for the page it shows (engine.inbox.list_tasks).
+        # 我的待办 (assignee, ready, by due) and 已办 (completed_by, completed, newest first);
+        Index("ix_tasks_assignee_state_due", "assignee", "state", "due_at", "created_at", "case_id"),
+        Index("ix_tasks_completed_by_state_created", "completed_by", "state", "created_at", "case_id"),
+        # 待认领 reaches tasks by id from task_candidates.
+        Index("ix_tasks_id_cover", "id", "state", "assignee", "due_at", "created_at", "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

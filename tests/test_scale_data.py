@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from engine import scale_data
 from engine.demo import load_demo
+from persistence.case_search import CaseSearchRow
 from persistence.models import Case, CaseUnit, Task
 from persistence.models_clocks import Clock
 
@@ -24,7 +25,9 @@ def test_copied_open_cases_have_their_own_ids_and_a_workflow_the_engine_can_load
         units = s.scalar(select(func.count()).select_from(CaseUnit).where(CaseUnit.case_id == copy.id))
         clocks = s.scalar(select(func.count()).select_from(Clock).where(Clock.case_id == copy.id))
         template_ids = {t.id for t in s.scalars(select(Task).where(Task.case_id != copy.id))}
+        search = s.get(CaseSearchRow, copy.id)
     assert units > 0 and clocks > 0
+    assert search is not None and search.case_no == copy.business_key
     assert tasks and not ({t.id for t in tasks} & template_ids)
     info = deployed_engine.get_case(copy.id)
     assert info.variables["case_no"] == copy.business_key == copy.summary["case_no"]

@@ -4,8 +4,10 @@
   the access policy read case rows without dragging a few KB of state along.
 * ``task_candidates`` keeps rows of ready tasks only (the engine now deletes them when a
   task closes); a covering index (name, kind, task_id) serves 待认领.
-* ``tasks`` gets covering indexes for 我的待办 (assignee, state, due_at) and 已办
-  (completed_by, state, created_at).
+* ``tasks`` gets covering indexes for 我的待办 (assignee, state, due_at, created_at,
+  case_id), 已办 (completed_by, state, created_at, case_id) and 待认领 (by id);
+  ``case_units`` one for the access probe (case, unit, role); ``clocks`` one for the
+  open clocks counted without holiday data.
 * The unit a 检举控告 accuses is recorded in ``case_units`` with role ``accused`` even
   when it is also involved, so the access policy needs no look at the case summary.
 
@@ -49,8 +51,12 @@ def upgrade() -> None:
     op.drop_index("ix_task_candidates_name", table_name="task_candidates")
     op.create_index("ix_task_candidates_name_kind_task", "task_candidates", ["name", "kind", "task_id"])
     op.drop_index("ix_tasks_assignee_state", table_name="tasks")
-    op.create_index("ix_tasks_assignee_state_due", "tasks", ["assignee", "state", "due_at"])
-    op.create_index("ix_tasks_completed_by_state_created", "tasks", ["completed_by", "state", "created_at"])
+    op.create_index("ix_tasks_assignee_state_due", "tasks", ["assignee", "state", "due_at", "created_at", "case_id"])
+    op.create_index("ix_tasks_completed_by_state_created", "tasks",
+                    ["completed_by", "state", "created_at", "case_id"])
+    op.create_index("ix_tasks_id_cover", "tasks", ["id", "state", "assignee", "due_at", "created_at", "case_id"])
+    op.create_index("ix_case_units_case_unit_role", "case_units", ["case_id", "unit_code", "role"])
+    op.create_index("ix_clocks_no_holiday_stopped", "clocks", ["no_holiday_data", "stopped_at"])
 
     conn = op.get_bind()
     have = {(c, u): r for c, u, r in conn.execute(sa.select(case_units.c.case_id, case_units.c.unit_code,
@@ -68,6 +74,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_clocks_no_holiday_stopped", table_name="clocks")
+    op.drop_index("ix_case_units_case_unit_role", table_name="case_units")
+    op.drop_index("ix_tasks_id_cover", table_name="tasks")
     op.drop_index("ix_tasks_completed_by_state_created", table_name="tasks")
     op.drop_index("ix_tasks_assignee_state_due", table_name="tasks")
     op.create_index("ix_tasks_assignee_state", "tasks", ["assignee", "state"])

@@ -758,7 +758,7 @@ class Engine:
             tasks.append(wf.last_task)  # last on ties: it is the step that just ran
         merged = dict(wf.task_tree.data)
         for t in sorted(tasks, key=lambda t: t.last_state_change):
-            if t.data:
+            if t.data and not wfstate.is_waiting_join(t):
                 merged.update(t.data)
         return merged
 

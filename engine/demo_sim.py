@@ -237,7 +237,7 @@ class CountyPolicy:
 
     # ----- 登记受理 (intake)
     def Task_register(self, p, state):
-        return Action(self._days(0.01, 0.15), self.user_for("xfj", "registrar"), "Task_register",
+        return Action(self._days(0.01, 0.15), self.user_for("xfj", "head"), "Task_register",
                       {"case_no": p.case_no, "oral_record_confirmed": p.channel in ("来访", "电话")})
 
     def Task_link_repeat(self, p, state):

@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin, _EndJoin
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
@@ -54,6 +55,14 @@ def waiting_message_tasks(wf: BpmnWorkflow, name: str) -> list:
                                                   for d in defs):
             out.append(t)
     return out
+
+
+def is_waiting_join(t) -> bool:
+    """A subprocess's boundary join or a process's end join still waiting: each holds a
+    copy of the data from when its subprocess or process began, refreshed in state (not in
+    data) at every step, so it must not hide what the running tasks changed since (a clock
+    stopped inside a subprocess)."""
+    return isinstance(t.task_spec, (BoundaryEventJoin, _EndJoin)) and t.has_state(TaskState.WAITING)
 
 
 def waiting_message_names(wf: BpmnWorkflow) -> set[str]:

@@ -129,11 +129,16 @@ def test_register_accept_forward_handle_and_reply(browser, server, ui_engine):
     assert page.get_by_role("link", name="购房合同.pdf").count() == 1
     reg.shot("case-registered")
 
-    # 受理: check the registration data, then classify and forward to 住建局.
-    page = reg.claim_and_open("核实登记信息")
+    # 受理: a second person (信访局负责人) checks the registration data, then the
+    # registrar classifies and forwards to 住建局.
+    reg.go("/tasks?tab=claimable")
+    assert reg.page.get_by_role("link", name="核实登记信息", exact=True).count() == 0
+    xfj_head = Session(browser, server, "xfj_head")
+    page = xfj_head.claim_and_open("核实登记信息")
     assert page.input_value("#f-petitioner_name") == "张三"  # the form starts from the case's data
-    reg.shot("task-verify-registration")
-    reg.submit()
+    xfj_head.shot("task-verify-registration")
+    xfj_head.submit()
+    xfj_head.close()
     page = reg.claim_and_open("分类并提出处理意见")
     page.select_option("#f-demand_type", "其他")
     page.select_option("#f-routing", "forward")

@@ -86,3 +86,23 @@ def test_the_inbox_becomes_cards_on_a_phone(browser, server, county):
     assert_no_sideways_scroll(s.page)
     s.shot("case-phone")
     assert not s.problems, s.problems
+
+
+def test_a_text_over_its_limit_shows_the_count_and_is_not_submitted(browser, server, county, ui_engine):
+    task = ui_engine.list_tasks(case_id=county["张三"].id)[0]
+    s = Session(browser, server, "zjj_h1")
+    s.go(f"/tasks/{task.id}")
+    s.page.get_by_role("button", name="认领").first.click()
+    s.page.wait_for_selector("#task-form")
+    s.page.fill("#f-opinion", "经核实，")
+    assert s.page.locator("#f-opinion-count").inner_text() == "已输入 4 / 500 字"
+    s.page.fill("#f-opinion", "字" * 510)  # as a paste would: nothing is cut off
+    assert len(s.page.input_value("#f-opinion")) == 510
+    counter = s.page.locator("#f-opinion-count")
+    assert "超出上限 10 字" in counter.inner_text() and "error" in counter.get_attribute("class")
+    url = s.page.url
+    s.page.click("#task-form button[type=submit]")
+    s.page.wait_for_timeout(300)
+    assert s.page.url == url and len(s.page.input_value("#f-opinion")) == 510
+    s.shot("task-text-over-limit")
+    assert not s.problems, s.problems

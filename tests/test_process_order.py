@@ -111,7 +111,7 @@ def _handed_over(order: Case, petition: Case):
 def test_persuasion_ends_the_conduct_and_the_petition_keeps_its_course(deployed_engine, petition):
     before = snapshot(deployed_engine, petition.id)
     assert [t[1] for t in before["tasks"] if t[2] == "ready"] == ["Task_receive"]
-    assert [row[0] for row in before["clock_rows"]] == ["clock_acceptance", "clock_objection"]
+    assert [row[0] for row in before["clock_rows"]] == ["clock_acceptance", "clock_objection", "clock_unit_acceptance"]
     order = _order(deployed_engine, petition)
     order.complete("Task_record_incident", RECORD)
     persuade = order.task("Task_persuade")

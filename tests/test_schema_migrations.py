@@ -29,6 +29,7 @@ SHIPPED = {
     "0004_case_numbers_taken.py": "e8b9873daeb78a5f2285cd49730bcac0b206b333186632d65d5ae58896f01a9f",
     "0005_documents.py": "d51bfe833639aa52346d18c0dcc8e1f799dfcc946954bb19acae9d67e6c0175f",
     "0006_case_search.py": "e95ca4b84fb9b4a91a02082bc3e54e512c97b0d35fc469d60d56b724b909ae06",
+    "0007_bulletins.py": "ba17ec68efed29afc9ea5eda786aa196fc7e8f6f3af2361b9003ac4394ceefba",
 }
 LINEAR_FROM = "0004_one_chain"
 

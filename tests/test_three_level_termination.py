@@ -13,8 +13,8 @@ CLASSIFIED = {"category": "申诉求决", "domain": "城乡建设", "demand_type
 
 def _accepted(engine):
     case = start(engine, "petition", PETITION)
-    assert case.task("Task_register").candidate_groups == ["xfj:registrar"]
-    case.complete("Task_register", {}, actor="registrar")
+    assert case.task("Task_register").candidate_groups == ["xfj:head"]
+    case.complete("Task_register", {}, actor="head")
     case.complete("Task_classify", CLASSIFIED, actor="registrar")
     case.complete("Task_receive", {"objection": False, "receipt_note": "签收"}, actor="zjj-registrar")
     assert case.variables["route"] == 6

@@ -55,6 +55,9 @@ def test_registration_starts_a_petition_case_with_its_variables(login, ui_engine
     assert [t.name for t in ui_engine.list_tasks(case_id=case_id)] == ["核实登记信息"]
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert f"已登记，案件编号 {case.business_key}" in page
+    # A second person checks the entry: it waits for 信访局负责人, not for the registrar.
+    assert "核实登记信息" not in client.get("/tasks?tab=claimable").get_data(as_text=True)
+    assert "核实登记信息" in login("xfj_head").get("/tasks?tab=claimable").get_data(as_text=True)
     second = _case_id(client.post("/register", data=_petition(request="另一件事", facts="另外的事实").form()))
     assert ui_engine.get_case(second).business_key.endswith("0002")
 

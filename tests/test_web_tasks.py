@@ -28,7 +28,9 @@ def test_form_fields_are_generated_with_their_types_and_constraints(held_task):
     html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert '<label for="f-opinion" class="required">处理意见</label>' in html
     # A string allowed more than 200 characters gets a multi-line box.
-    assert '<textarea name="opinion" id="f-opinion" required maxlength="500"></textarea>' in html
+    # No maxlength attribute (it cuts pasted text off silently): a counter and a refusal instead.
+    assert '<textarea name="opinion" id="f-opinion" required data-maxlength="500"></textarea>' in html
+    assert 'id="f-opinion-count"' in html and not re.search(r'\smaxlength=', html)
     assert re.search(r'<input type="number" step="1" name="days" id="f-days" value="" min="1" max="60"', html)
     assert '<input type="checkbox" name="urgent" id="f-urgent" value="true">' in html
     assert '<option value="explain">作出解释说明</option>' in html
@@ -127,3 +129,14 @@ def test_hostile_text_is_escaped(login, mini, ui_engine):
         html = client.get(path).get_data(as_text=True)
         assert '<script>alert("x")</script>' not in html and "<img src=x" not in html, path
         assert "&lt;script&gt;" in html, path
+
+
+def test_over_long_text_is_refused_with_a_message_and_kept_whole(held_task, ui_engine):
+    client, task = held_task
+    text = "经核实" * 167  # 501 characters, one over the form's maxlength of 500
+    response = client.post(f"/tasks/{task.id}", data={"opinion": text, "result": "support"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert _field_error(html, "opinion") == "长度不能超过 500 个字符"
+    assert f">{text}</textarea>" in html  # nothing cut off
+    assert ui_engine.get_task(task.id).state == "ready"

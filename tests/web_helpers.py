@@ -20,6 +20,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "web"
 PEOPLE: dict[str, tuple[str, str, list[str]]] = {
     "reg": ("王登记", "xfj", ["registrar"]),
     "xfj_handler": ("赵承办", "xfj", ["handler"]),
+    "xfj_head": ("刘主任", "xfj", ["head"]),
     "sup": ("孙督查", "xfj", ["supervisor"]),
     "lead": ("周县长", "county-lead", ["leader"]),
     "admin": ("系统管理员", "xfj", ["admin"]),

@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     from web import services
 
     services.init_app(app)
-    for name in ("web.ui", "web.rest", "web.dashboard", "web.documents", "web.public"):
+    for name in ("web.ui", "web.rest", "web.dashboard", "web.documents", "web.public", "web.bulletins"):
         try:
             module = __import__(name, fromlist=["init_app"])
         except ModuleNotFoundError as exc:  # a subsystem not built yet

@@ -54,7 +54,7 @@ class Paperwork:
     def case_documents(self, user, case_id: str) -> tuple[list[DocumentRow], str | None]:
         """The case's documents (pending notices issued first) and its 查询码 for a registered matter."""
         self._require_case(user, case_id)
-        documents.sync_documents(self.engine)
+        documents.sync_documents(self.engine, case_id=case_id)  # this case only: a page must not pay for the county
         with self.engine.unit_of_work(read_only=True) as s:
             rows = [DocumentRow.of(d) for d in documents.case_documents(s, case_id)]
             code = petitioner.existing_code(s, case_id)

@@ -1,4 +1,4 @@
-"""Revision 0007_scale_read_paths carries existing data over (SQLite and PostgreSQL)."""
+"""Revision 0008_scale_read_paths carries existing data over (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
@@ -24,7 +24,7 @@ def empty_url(request, tmp_path) -> str:
 
 def _old_schema_with_data(url: str) -> dict:
     cfg = alembic_config(url)
-    command.upgrade(cfg, "0006_case_search")
+    command.upgrade(cfg, "0007_bulletins")
     state = zlib.compress(b'{"tasks": {}}', 1)
     ids = {"plain": str(uuid.uuid4()), "accusation": str(uuid.uuid4()), "ready": str(uuid.uuid4()),
            "done": str(uuid.uuid4())}
@@ -56,7 +56,7 @@ def _old_schema_with_data(url: str) -> dict:
     return {"ids": ids, "state": state}
 
 
-def test_upgrade_moves_states_keeps_candidates_of_ready_tasks_and_marks_accused_units(empty_url):
+def test_upgrade_moves_states_to_their_table_and_marks_accused_units(empty_url):
     old = _old_schema_with_data(empty_url)
     ids = old["ids"]
     command.upgrade(alembic_config(empty_url), "heads")
@@ -72,7 +72,7 @@ def test_upgrade_moves_states_keeps_candidates_of_ready_tasks_and_marks_accused_
     finally:
         db.dispose()
     assert {k: bytes(v) for k, v in states.items()} == {ids["plain"]: old["state"], ids["accusation"]: old["state"]}
-    assert candidates == {ids["ready"]}
+    assert candidates == {ids["ready"], ids["done"]}  # kept; the engine drops rows as tasks close from now on
     assert roles == {ids["plain"]: None, ids["accusation"]: "accused"}
-    assert versions == {"0007_scale_read_paths"}
+    assert versions == {"0008_scale_read_paths"}
 

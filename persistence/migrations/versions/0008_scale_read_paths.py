@@ -2,8 +2,10 @@
 
 * The workflow state moves from ``cases`` to its own table ``case_states``: lists and
   the access policy read case rows without dragging a few KB of state along.
-* ``task_candidates`` keeps rows of ready tasks only (the engine now deletes them when a
-  task closes); a covering index (name, kind, task_id) serves 待认领.
+* ``task_candidates``: the engine now deletes a task's rows when it closes, so 待认领
+  reads ready tasks only; a covering index (name, kind, task_id) serves it. Rows of
+  tasks closed before this revision are kept (rows are never lost in an upgrade); the
+  query skips them by the task's state through a covering index.
 * ``tasks`` gets covering indexes for 我的待办 (assignee, state, due_at, created_at,
   case_id), 已办 (completed_by, state, created_at, case_id) and 待认领 (by id);
   ``case_units`` one for the access probe (case, unit, role); ``clocks`` one for the
@@ -13,14 +15,14 @@
 
 Existing data is carried over.
 
-Revision ID: 0007_scale_read_paths
-Revises: 0006_case_search
+Revision ID: 0008_scale_read_paths
+Revises: 0007_bulletins
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_scale_read_paths"
-down_revision = "0006_case_search"
+revision = "0008_scale_read_paths"
+down_revision = "0007_bulletins"
 branch_labels = None
 depends_on = None
 
@@ -47,7 +49,6 @@ def upgrade() -> None:
     op.execute("ALTER TABLE cases DROP COLUMN state")
     op.execute("ALTER TABLE cases DROP COLUMN serializer_version")
 
-    op.execute("DELETE FROM task_candidates WHERE task_id IN (SELECT id FROM tasks WHERE state <> 'ready')")
     op.drop_index("ix_task_candidates_name", table_name="task_candidates")
     op.create_index("ix_task_candidates_name_kind_task", "task_candidates", ["name", "kind", "task_id"])
     op.drop_index("ix_tasks_assignee_state", table_name="tasks")

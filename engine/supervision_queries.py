@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import access, orgchart
 from engine.calendar import DUE_SOON_DAYS, due_soon_until, local_date
-from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, range_bounds
+from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, range_bounds, running_at
 from persistence.models import Case, CaseUnit, Event, Task
 from persistence.models_clocks import Clock
 
@@ -123,7 +123,7 @@ def clock_page(session: Session, user, which: str, *, as_of: datetime, unit: str
     soon = due_soon_until(as_of, due_soon_days)
     found: list[tuple[Clock, Case]] = []
     total = 0
-    for running in (Clock.stopped_at.is_(None), Clock.stopped_at > as_of):
+    for running in running_at(session, as_of):
         conditions = (running, Clock.kind.not_in(NOT_DUTIES), Clock.start <= as_of, Case.status == "running",
                       *_list_conditions(which, as_of, soon), access.case_filter_for(user),
                       *((Clock.unit_code == unit,) if unit else ()))
@@ -305,7 +305,7 @@ def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: d
     paused = and_(Clock.paused_at.is_not(None), Clock.paused_at <= as_of)
     overdue = func.sum(case((and_(~paused, Clock.due < as_of), 1), else_=0))
     due_soon = func.sum(case((Clock.due >= as_of, 1), else_=0))
-    for running in (Clock.stopped_at.is_(None), Clock.stopped_at > as_of):
+    for running in running_at(session, as_of):
         query = select(domain, overdue, due_soon).join(Case, Case.id == Clock.case_id).where(
             running, Clock.kind.not_in(NOT_DUTIES), Clock.start <= as_of, Case.status == "running", Clock.due < soon)
         if unit:

@@ -15,7 +15,6 @@ The figures are printed, never asserted: the machine is shared and noisy.
 """
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -26,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from engine.settings import child_environment
 
 # Targets of issue 14 (ms at p95) by page kind, printed beside the figures.
 TARGETS = {"inbox": 50, "rest": 50, "search": 50, "case": 100, "dashboard": 300}
@@ -111,7 +112,7 @@ class Server:
 
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, DATABASE_URL=url, XINFANG_SECRET_KEY=secrets.token_hex(16),
+        env = child_environment(DATABASE_URL=url, XINFANG_SECRET_KEY=secrets.token_hex(16),
                    XINFANG_DATA_DIR=str(workdir))
         self.log = open(workdir / "server.log", "wb")
         self.proc = subprocess.Popen(

@@ -17,7 +17,6 @@ answer other than 2xx, or a failed request), and timer cases lost or fired twice
 """
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -28,6 +27,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Callable
+
+from engine.settings import child_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-workers-pass-1"
@@ -166,7 +167,7 @@ def run_workers_bench(*, db: str = "postgresql", workers: int = 4, schedulers: i
         _prepare(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = dict(os.environ, DATABASE_URL=url, XINFANG_SECRET_KEY=secrets.token_hex(16),
+        env = child_environment(DATABASE_URL=url, XINFANG_SECRET_KEY=secrets.token_hex(16),
                    XINFANG_DATA_DIR=str(workdir))
         web = _spawn([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                       "--timeout", "120", "web:create_app()"], env, workdir / "gunicorn.log")

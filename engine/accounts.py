@@ -182,6 +182,87 @@ def set_password(session: Session, user_id: int, password: str) -> None:
     user.locked_until = None
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    """A user as the administrator's list shows it (disabled ones too)."""
+
+    id: int
+    username: str
+    display_name: str
+    unit_code: str
+    roles: list[str]
+    active: bool
+    created_at: dt.datetime | None
+    last_login_at: dt.datetime | None
+    locked_until: dt.datetime | None
+
+    @property
+    def unit_name(self) -> str:
+        return orgchart.unit_name(self.unit_code)
+
+    @property
+    def role_names(self) -> list[str]:
+        return [orgchart.ROLES.get(r, r) for r in self.roles]
+
+
+def _row(user: repo.User) -> AccountRow:
+    return AccountRow(id=user.id, username=user.username, display_name=user.display_name,
+                      unit_code=user.unit_code, roles=list(user.roles or []), active=bool(user.active),
+                      created_at=user.created_at, last_login_at=user.last_login_at, locked_until=user.locked_until)
+
+
+def list_accounts(session: Session, unit_code: str | None = None) -> list[AccountRow]:
+    """Every account, disabled ones included, by unit and login name."""
+    return [_row(u) for u in repo.list_users(session, unit_code=unit_code or None, active_only=False)]
+
+
+def get_account(session: Session, user_id: int | str) -> AccountRow:
+    """One account, active or not; NotFound otherwise."""
+    try:
+        user = repo.find_user(session, int(user_id))
+    except (TypeError, ValueError):
+        user = None
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return _row(user)
+
+
+def update_user(session: Session, user_id: int, display_name: str, unit_code: str,
+                roles: list[str]) -> dict[str, list]:
+    """Change a user's name, unit and roles; returns {field: [old, new]} of what changed."""
+    roles = list(dict.fromkeys(roles))
+    user = repo.find_user(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    errors = _check_user_fields(user.username, display_name, unit_code, roles, None)
+    if errors:
+        raise InvalidInput("用户信息有误", errors)
+    changes = {}
+    for name, value in (("display_name", display_name), ("unit_code", unit_code), ("roles", roles)):
+        if getattr(user, name) != value:
+            changes[name] = [getattr(user, name), value]
+            setattr(user, name, value)
+    return changes
+
+
+def set_active(session: Session, user_id: int, active: bool) -> bool:
+    """Enable or disable an account; returns whether it changed.
+
+    A disabled account can no longer sign in, and its open sessions end at their next
+    request: the UI's session loader and the REST check both refuse inactive users.
+    """
+    user = repo.find_user(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    if bool(user.active) == bool(active):
+        return False
+    user.active = bool(active)
+    if active:
+        user.failed_logins = 0
+        user.locked_until = None
+    return True
+
+
 class Accounts:
     """The account functions, one transaction each, for holders of a session factory."""
 

@@ -23,6 +23,7 @@ recorded on the case page (``record_service``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import uuid
@@ -97,6 +98,16 @@ NOTICE_KINDS: dict[str, str] = {
 }
 
 SERVICE_METHODS = ("当面", "邮寄", "电子")
+# The procedures' serve tasks (送达…意见书): activity id -> (document kind, date field,
+# method field, receipt-number field or "").  Recording a result's 送达 on the case page
+# completes the task with these fields, so the date that starts the petitioner's 30-day
+# window (第三十五、三十六条) is the recorded 送达 date.
+SERVE_TASKS: dict[str, tuple[str, str, str, str]] = {
+    "Task_serve_opinion": ("opinion", "served_on", "service_method", "service_receipt"),
+    "Task_review_serve": ("review", "review_served_on", "review_service_method", ""),
+    "Task_recheck_serve": ("recheck", "recheck_served_on", "recheck_service_method", ""),
+}
+TASK_METHOD_OF = {"当面": "direct", "邮寄": "mail", "电子": "electronic"}
 # The serve tasks' enum options (processes/handling.bpmn …) as recorded service methods.
 _TASK_METHODS = {"direct": "当面", "mail": "邮寄", "electronic": "电子", "left": "留置"}
 
@@ -167,7 +178,7 @@ def save_template(session: Session, kind_key: str, body: str, actor: str) -> int
     if len(body) > 50_000:
         raise InvalidInput("模板过长", {"body": "模板不超过 50000 字"})
     try:
-        _env.from_string(body).render(**sample_context(KINDS[kind_key]))
+        _compiled(body).render(**sample_context(KINDS[kind_key]))
     except TemplateError as exc:
         raise InvalidInput("模板有误", {"body": f"模板无法使用：{exc}"}) from None
     latest = session.scalar(select(func.max(DocumentTemplate.version)).where(DocumentTemplate.kind == kind_key))
@@ -227,10 +238,16 @@ def _due_text(value: Any) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(text: str):
+    # Templates are compiled once per distinct text (a saved version never changes).
+    return _env.from_string(text)
+
+
 def render_html(body: str, context: dict[str, Any]) -> str:
     """The whole document page: the kind's template inside the GB/T 9704 layout."""
-    inner = _env.from_string(body).render(**context)
-    layout = _env.from_string((TEMPLATE_DIR / "_layout.html").read_text(encoding="utf-8"))
+    inner = _compiled(body).render(**context)
+    layout = _compiled((TEMPLATE_DIR / "_layout.html").read_text(encoding="utf-8"))
     return layout.render(body=Markup(inner), **context)
 
 
@@ -301,6 +318,14 @@ def _record_served_from_process(session: Session, doc: Document, variables: dict
                             "served_on": served.isoformat()}))
 
 
+def result_notice(kind: DocKind, variables: dict[str, Any]) -> dict[str, Any]:
+    """What the procedure's notice will say about a result, from the case's variables."""
+    prefix = {"opinion": "opinion", "review": "review", "recheck": "recheck"}[kind.key]
+    return {"kind": kind.name, "title": kind.name, "to": variables.get("petitioner_name"),
+            "outcome": variables.get(f"{prefix}_outcome"), "decision": variables.get(f"{prefix}_decision"),
+            "unit": variables.get(kind.organ_variable) if kind.organ_variable else None}
+
+
 def _counter_key(organ: str, kind: DocKind, year: int) -> str:
     key = f"doc:{organ}:{kind.key}:{year}"
     if len(key) > 32:  # number_counters.prefix is 32 characters: long organ codes are hashed
@@ -325,19 +350,23 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
+def _issued_before_notice(session: Session, case_id: str, kind_key: str) -> Document | None:
+    return session.scalars(select(Document).where(
+        Document.case_id == case_id, Document.kind == kind_key, Document.notice_event_id.is_(None))
+        .order_by(Document.issued_at).limit(1)).first()
+
+
 def pending_notices(session: Session, case_id: str | None = None, limit: int = 500) -> list[Event]:
     """Notice events of a document kind that no document has been issued for yet, oldest first."""
     issued = select(Document.notice_event_id).where(Document.notice_event_id.is_not(None))
-    query = select(Event).where(Event.kind == "notice", Event.id.not_in(issued)).order_by(Event.id)
+    # The notice's kind is read inside the JSON by the database, so notices that never
+    # become documents (催办函, 备案报告 …) are not loaded again on every call.
+    query = (select(Event).where(Event.kind == "notice", Event.id.not_in(issued), Event.case_id.is_not(None),
+                                 Event.data["kind"].as_string().in_(list(NOTICE_KINDS)))
+             .order_by(Event.id).limit(limit))
     if case_id is not None:
         query = query.where(Event.case_id == case_id)
-    out = []
-    for e in session.scalars(query):
-        if isinstance(e.data, dict) and e.data.get("kind") in NOTICE_KINDS and e.case_id:
-            out.append(e)
-            if len(out) >= limit:
-                break
-    return out
+    return list(session.scalars(query))
 
 
 def sync_documents(engine, case_id: str | None = None, limit: int = 500) -> int:
@@ -364,6 +393,10 @@ def sync_documents(engine, case_id: str | None = None, limit: int = 500) -> int:
                 event = s.get(Event, event_id)
                 case = s.get(Case, event_case_id)
                 kind = KINDS[NOTICE_KINDS[event.data["kind"]]]
+                early = _issued_before_notice(s, event_case_id, kind.key)
+                if early is not None:  # issued from the serve task before the procedure logged it
+                    early.notice_event_id = event.id
+                    continue
                 code = petitioner.query_code_for(s, case.id) if kind.key == "acceptance" else None
                 issue_document(s, case, variables, kind, event.data, at=event.at, actor=event.actor,
                                notice_event_id=event.id, query_code=code)
@@ -403,6 +436,17 @@ def record_service(session: Session, doc: Document, method: str, served_on: str 
                    receipt_id: str | None, actor: str, now: dt.datetime | None = None) -> Document:
     """Record how and when a document was served; the date is checked against issue and today."""
     now = now or utcnow()
+    day = check_service(doc, method, served_on, now)
+    doc.served_on, doc.service_method, doc.service_receipt = day, method, receipt_id
+    doc.service_recorded_by, doc.service_recorded_at = actor, now
+    session.add(Event(case_id=doc.case_id, at=now, actor=actor, kind="document_served",
+                      data={"document": doc.id, "doc_no": doc.doc_no, "method": method,
+                            "served_on": day.isoformat(), "receipt": receipt_id}))
+    return doc
+
+
+def check_service(doc: Document, method: str, served_on: str | dt.date | None, now: dt.datetime) -> dt.date:
+    """The 送达 date if method and date are acceptable for this document; InvalidInput otherwise."""
     errors = {}
     if doc.served_on is not None:
         raise Conflict("该文书已记录送达")
@@ -417,9 +461,4 @@ def record_service(session: Session, doc: Document, method: str, served_on: str 
         errors["served_on"] = "送达日期不能晚于今天"
     if errors:
         raise InvalidInput("送达信息有误", errors)
-    doc.served_on, doc.service_method, doc.service_receipt = day, method, receipt_id
-    doc.service_recorded_by, doc.service_recorded_at = actor, now
-    session.add(Event(case_id=doc.case_id, at=now, actor=actor, kind="document_served",
-                      data={"document": doc.id, "doc_no": doc.doc_no, "method": method,
-                            "served_on": day.isoformat(), "receipt": receipt_id}))
-    return doc
+    return day

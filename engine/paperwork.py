@@ -12,7 +12,8 @@ from typing import Any, BinaryIO
 
 from engine import access, documents, petitioner
 from engine.attachments import AttachmentStore
-from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from persistence.db import utcnow
 from persistence.documents import Document
 
 SERVICE_ROLES = ("registrar", "handler", "head", "supervisor")
@@ -51,14 +52,45 @@ class Paperwork:
         with self.engine.unit_of_work(read_only=True) as s:
             access.require_case(s, user, case_id)
 
-    def case_documents(self, user, case_id: str) -> tuple[list[DocumentRow], str | None]:
-        """The case's documents (pending notices issued first) and its 查询码 for a registered matter."""
+    def case_documents(self, user, case_id: str) -> tuple[list[DocumentRow], str | None, list[dict[str, str]]]:
+        """The case's documents (pending notices issued first), its 查询码, and the results
+        a ready serve task of the user's waits for (to be issued with a 文号 before 送达)."""
         self._require_case(user, case_id)
         documents.sync_documents(self.engine, case_id=case_id)  # this case only: a page must not pay for the county
         with self.engine.unit_of_work(read_only=True) as s:
-            rows = [DocumentRow.of(d) for d in documents.case_documents(s, case_id)]
+            docs = documents.case_documents(s, case_id)
+            rows = [DocumentRow.of(d) for d in docs]
             code = petitioner.existing_code(s, case_id)
-        return rows, code
+        unlinked = {d.kind for d in docs if d.notice_event_id is None}
+        pending = [{"task_id": t.id, "kind": kind, "name": documents.KINDS[kind].name}
+                   for t, kind in self._serve_tasks(case_id)
+                   if kind not in unlinked and access.is_candidate(user, t)]
+        return rows, code, pending
+
+    def _serve_tasks(self, case_id: str):
+        for t in self.engine.list_tasks(case_id=case_id):
+            if t.state == "ready" and t.activity_id in documents.SERVE_TASKS:
+                yield t, documents.SERVE_TASKS[t.activity_id][0]
+
+    def issue_result(self, user, case_id: str, task_id: str) -> str:
+        """Issue the result a ready serve task is about (文号, frozen text) so it can be printed and served."""
+        self._require_case(user, case_id)
+        task = next((t for t, _ in self._serve_tasks(case_id) if t.id == task_id), None)
+        if task is None:
+            raise NotFound("no such serve task")
+        if not access.is_candidate(user, task):
+            raise Forbidden("only the serve task's caseworkers issue its document")
+        kind = documents.KINDS[documents.SERVE_TASKS[task.activity_id][0]]
+        variables = self.engine.get_case(case_id).variables
+        with self.engine.unit_of_work() as s:
+            from persistence.models import Case
+
+            if any(d.kind == kind.key and d.notice_event_id is None for d in documents.case_documents(s, case_id)):
+                raise Conflict(f"{kind.name}已出具")
+            doc = documents.issue_document(s, s.get(Case, case_id), variables, kind,
+                                           documents.result_notice(kind, variables), at=utcnow(),
+                                           actor=user.username)
+            return doc.doc_no
 
     def pdf(self, user, case_id: str, document_id: str) -> tuple[bytes, str]:
         """The PDF of one document of the case and a file name for it."""
@@ -83,9 +115,32 @@ class Paperwork:
                 receipt_id = self.attachments.save(receipt[0], receipt[1], user.username).id
             except InvalidInput as refused:
                 raise InvalidInput("送达回证无法保存", {"receipt": refused.errors.get("attachments", refused.message)})
+        with self.engine.unit_of_work(read_only=True) as s:
+            doc = documents.get_document(s, case_id, document_id)
+            day = documents.check_service(doc, method, served_on, utcnow())
+            kind, doc_no, linked = doc.kind, doc.doc_no, doc.notice_event_id is not None
+        if not linked:
+            self._complete_serve_task(user, case_id, kind, day, method, doc_no)
         with self.engine.unit_of_work() as s:
             doc = documents.get_document(s, case_id, document_id)
-            documents.record_service(s, doc, method, served_on, receipt_id, user.username)
+            documents.record_service(s, doc, method, day, receipt_id, user.username)
+
+    def _complete_serve_task(self, user, case_id: str, kind: str, day, method: str, doc_no: str) -> None:
+        # A result issued ahead of its serve task: the recorded 送达 completes that task, so
+        # the procedure starts the petitioner's 30-day window from this very date.
+        for task, task_kind in self._serve_tasks(case_id):
+            if task_kind != kind:
+                continue
+            if task.assignee not in (None, user.username) or not access.is_candidate(user, task):
+                raise Conflict(f"“{task.name}”由他人办理，请由其记录送达")
+            if task.assignee is None:
+                self.engine.claim(task.id, user.username)
+            _, date_field, method_field, receipt_field = documents.SERVE_TASKS[task.activity_id]
+            values = {date_field: day.isoformat(), method_field: documents.TASK_METHOD_OF[method]}
+            if receipt_field:
+                values[receipt_field] = doc_no
+            self.engine.complete_task(task.id, values, user.username)
+            return
 
     def receipt(self, user, case_id: str, document_id: str) -> tuple[Path, dict[str, Any]]:
         """The stored receipt scan of a served document."""

@@ -42,11 +42,37 @@ def sh(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
+_travellers: list = []  # the clock_at() in force, innermost last
+
+
 @contextmanager
 def clock_at(moment: dt.datetime):
     """Run with the wall clock starting at ``moment`` and flowing (so steps stay ordered)."""
     with time_machine.travel(moment, tick=True) as traveller:
-        yield traveller
+        _travellers.append(traveller)
+        try:
+            yield traveller
+        finally:
+            _travellers.pop()
+
+
+def _live_until(values: dict) -> None:
+    """A person enters a date on or after the day it happened (dates in the future are
+    refused): when a scenario types a date later than the pinned clock's day, the clock
+    moves to 17:00 of that day first, as if the caseworker entered it that evening."""
+    if not _travellers:
+        return
+    today = dt.datetime.now(SHANGHAI).date()
+    days = []
+    for value in values.values():
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                days.append(dt.date.fromisoformat(value))
+            except ValueError:
+                continue
+    later = max((d for d in days if d > today), default=None)
+    if later is not None:
+        _travellers[-1].move_to(dt.datetime(later.year, later.month, later.day, 17, 0, tzinfo=SHANGHAI))
 
 
 def iso_due(clock: dict) -> dt.datetime:
@@ -61,6 +87,11 @@ class Case(process_driver.Case):
     """One case under test; every read reloads it from the database first."""
 
     default_actor = "caseworker"
+
+    def complete(self, activity_id: str, values: dict, actor: str | None = None):
+        """Complete the task; a date typed in the pinned clock's future is entered on that day."""
+        _live_until(values)
+        return super().complete(activity_id, values, actor)
 
     def fired_timers(self) -> list[str]:
         return [e.data.get("activity_id") for e in self.history() if e.kind == "timer_fired"]

@@ -106,3 +106,40 @@ def test_a_text_over_its_limit_shows_the_count_and_is_not_submitted(browser, ser
     assert s.page.url == url and len(s.page.input_value("#f-opinion")) == 510
     s.shot("task-text-over-limit")
     assert not s.problems, s.problems
+
+
+def test_an_administrator_runs_accounts_without_a_terminal(browser, server, ui_engine):
+    s = Session(browser, server, "admin")
+    s.page.get_by_role("link", name="用户管理").click()
+    s.page.get_by_role("link", name="新建用户").click()
+    s.page.fill("#a-username", "zjj_new")
+    s.page.fill("#a-display_name", "新来的承办人")
+    s.page.select_option("#a-unit_code", "zjj")
+    s.page.check("input[name=roles][value=handler]")
+    s.page.fill("#a-password", "start-pass-123")
+    s.page.get_by_role("button", name="保存").click()
+    s.page.wait_for_url("**/admin/users")
+    row = s.page.locator('tr[data-username="zjj_new"]')
+    assert "新来的承办人" in row.inner_text() and "县住房和城乡建设局" in row.inner_text()
+    row.get_by_role("button", name="停用").click()
+    s.page.wait_for_url("**/admin/users")
+    assert "已停用" in s.page.locator('tr[data-username="zjj_new"]').inner_text()
+    shots(s, "admin-users")
+    s.page.locator('tr[data-username="zjj_new"]').get_by_role("link", name="修改").click()
+    shots(s, "admin-user-edit")
+    assert not s.problems, s.problems
+
+
+def test_the_bell_tells_a_caseworker_a_task_arrived(browser, server, county):
+    s = Session(browser, server, "zjj_h2")
+    bell = s.page.locator("a.bell")
+    assert bell.locator(".count").inner_text() == "2"  # two new 住建局 tasks
+    bell.click()
+    s.page.wait_for_url("**/notifications")
+    assert s.page.locator("li.notice.unread").count() == 2
+    shots(s, "notifications")
+    s.page.locator("li.notice").first.get_by_role("button").click()
+    s.page.wait_for_selector("h1")
+    assert "/tasks/" in s.page.url
+    assert s.page.locator("a.bell .count").inner_text() == "1"
+    assert not s.problems, s.problems

@@ -203,9 +203,15 @@ def test_another_units_document_answers_404(ui_engine, mini, login):
 
 def test_service_with_receipt_scan_is_recorded_from_the_case_page(ui_engine, mini, login):
     case = mini(handling_unit="zjj")
-    notice(ui_engine, case.id, "交办函", to="zjj")
-    documents.sync_documents(ui_engine)
+    with time_machine.travel(ISSUED, tick=False):
+        notice(ui_engine, case.id, "交办函", to="zjj")
+        documents.sync_documents(ui_engine)
     [doc] = docs_of(ui_engine, case.id)
+    with time_machine.travel(ISSUED + dt.timedelta(days=1), tick=True):
+        _serve_with_receipt(ui_engine, login, case, doc)
+
+
+def _serve_with_receipt(ui_engine, login, case, doc):
     client = login("zjj_h1")
     today = dt.datetime.now(documents.SHANGHAI).date().isoformat()
     bad = client.post(f"/cases/{case.id}/documents/{doc.id}/service", data={"method": "当面", "served_on": "明天"})
@@ -241,3 +247,69 @@ def test_administrator_saves_a_new_template_version_that_the_next_document_uses(
     [doc] = docs_of(ui_engine, case.id)
     assert doc.template_version == 1 and "请县住房和城乡建设局于五日内报告" in doc.html
     assert login("zjj_h1").get("/admin/document-templates").status_code == 403
+
+
+# ---------------------------------------------------------------------- result issued before its 送达
+def _route6_case_waiting_for_service(engine):
+    """A petition forwarded to 住建局 and handled up to 送达信访处理意见书, on 2026-12-01."""
+    from tests.handling_driver import HEARD, INVESTIGATED, OPINION
+
+    with time_machine.travel(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc), tick=True):
+        case = engine.start_case(process_key="petition", business_key="XF-SERVE", actor="reg", variables={
+            "case_no": "XF-SERVE", "petitioner_name": "赵六", "petitioner_id_number": "371725198001019912",
+            "petitioner_address": "郓城县", "channel": "来访", "category": "申诉求决", "domain": "城乡建设",
+            "request": "请求交付安置房", "facts": "约定去年交房，至今未交付。", "registering_unit": "xfj"})
+        for activity, values, actor in (
+                ("Task_register", {}, "reg"),
+                ("Task_classify", {"category": "申诉求决", "domain": "城乡建设", "demand_type": "其他",
+                                   "routing": "forward", "handling_unit": "zjj"}, "reg"),
+                ("Task_receive", {"objection": False, "receipt_note": "已签收"}, "zjj_reg"),
+                ("Task_investigate", INVESTIGATED, "zjj_h1"),
+                ("Task_hear_petitioner", HEARD, "zjj_h1"),
+                ("Task_draft_opinion", {**OPINION, "opinion_outcome": "support"}, "zjj_h1"),
+                ("Task_approve_opinion", {"opinion_approval": "approve"}, "zjj_head")):
+            task = next(t for t in engine.list_tasks(case_id=case.id) if t.activity_id == activity)
+            engine.complete_task(task.id, values, actor)
+    return case
+
+
+def test_a_result_issued_before_service_completes_the_serve_task_with_the_recorded_date(ui_engine, login):
+    case = _route6_case_waiting_for_service(ui_engine)
+    with time_machine.travel(dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.timezone.utc), tick=True):
+        _issue_and_serve(ui_engine, login, case)
+
+
+def _issue_and_serve(ui_engine, login, case):
+    client = login("zjj_h1")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'data-pending-result="opinion"' in page
+    [serve] = [t for t in ui_engine.list_tasks(case_id=case.id) if t.activity_id == "Task_serve_opinion"]
+    assert client.post(f"/cases/{case.id}/results/{serve.id}").status_code == 302
+    assert client.post(f"/cases/{case.id}/results/{serve.id}").status_code == 409  # once only
+    opinion = next(d for d in docs_of(ui_engine, case.id) if d.kind == "opinion")
+    assert opinion.doc_no == "郓住建处〔2026〕1号" and opinion.notice_event_id is None
+    assert "予以支持" in opinion.html and "欠付补偿款属实" in opinion.html
+    today = dt.datetime.now(documents.SHANGHAI).date().isoformat()
+    response = client.post(f"/cases/{case.id}/documents/{opinion.id}/service",
+                           data={"method": "邮寄", "served_on": today})
+    assert response.status_code == 302
+    variables = ui_engine.get_case(case.id).variables
+    assert variables["served_on"] == today and variables["service_method"] == "mail"
+    assert variables["service_receipt"] == "郓住建处〔2026〕1号"
+    assert variables["clock_review_window"]["start"].startswith(today)  # the 30 days run from the 送达
+    documents.sync_documents(ui_engine)
+    opinions = [d for d in docs_of(ui_engine, case.id) if d.kind == "opinion"]
+    assert len(opinions) == 1 and opinions[0].notice_event_id is not None  # the notice found its document
+    assert opinions[0].served_on.isoformat() == today and opinions[0].service_method == "邮寄"
+
+
+def test_the_minute_job_issues_documents_of_new_notices_and_skips_other_notices(ui_engine, mini):
+    from engine.bulletins import BulletinScheduler
+
+    case = mini()
+    notice(ui_engine, case.id, "催办函", to="zjj")  # not an official document kind: stays a line
+    notice(ui_engine, case.id, "风险提醒函", to="zjj")
+    job = BulletinScheduler(ui_engine)  # not started: its job is called directly
+    assert job.sync_documents() == 1
+    assert job.sync_documents() == 0
+    assert [d.kind for d in docs_of(ui_engine, case.id)] == ["risk"]

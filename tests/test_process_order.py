@@ -132,7 +132,8 @@ def test_persuasion_ends_the_conduct_and_the_petition_keeps_its_course(deployed_
     assert snapshot(deployed_engine, petition.id) == before
 
 
-def test_conduct_continuing_after_persuasion_is_handed_to_the_police_who_report_back(deployed_engine, petition):
+def test_conduct_continuing_after_persuasion_is_handed_to_the_police_who_report_back(deployed_engine, petition,
+                                                                                   traveller):
     before = snapshot(deployed_engine, petition.id)
     order = _order(deployed_engine, petition)
     order.complete("Task_record_incident", {**RECORD, "conduct_kind": "blocking", "participants_count": 12})
@@ -142,6 +143,7 @@ def test_conduct_continuing_after_persuasion_is_handed_to_the_police_who_report_
     assert order.variables["handover_record"]["reason"] == "persuasion_failed"
     assert snapshot(deployed_engine, petition.id) == before
 
+    traveller.move_to(START + dt.timedelta(days=1))  # the police report the next day (a date is never ahead of today)
     order.complete("Task_police_disposition", DISPOSED)
     info = order.info
     assert info.status == "completed"
@@ -155,7 +157,7 @@ def test_conduct_continuing_after_persuasion_is_handed_to_the_police_who_report_
     assert snapshot(deployed_engine, petition.id) == before
 
 
-def test_dangerous_articles_go_to_the_police_at_once_without_persuasion(deployed_engine, petition):
+def test_dangerous_articles_go_to_the_police_at_once_without_persuasion(deployed_engine, petition, traveller):
     before = snapshot(deployed_engine, petition.id)
     order = _order(deployed_engine, petition, order_unit="zjj")
     order.complete("Task_record_incident", {**RECORD, "conduct_kind": "dangerous_articles",
@@ -165,6 +167,7 @@ def test_dangerous_articles_go_to_the_police_at_once_without_persuasion(deployed
     order.complete("Task_handover", HANDOVER)
     assert order.variables["handover_record"]["reason"] == "immediate"
     assert order.ready_ids() == ["Task_police_disposition"]
+    traveller.move_to(START + dt.timedelta(days=1))
     order.complete("Task_police_disposition", {**DISPOSED, "police_disposition": "public_security_penalty",
                                                "disposition_doc_no": "郓公（城）行罚决字〔2026〕12号"})
     assert order.info.status == "completed"

@@ -116,6 +116,7 @@ def test_a_round_reviews_each_case_with_its_own_team_and_reports_the_figures(dep
     _rectification_ordered(case, "c-103", "town-yunhe", ("notices_on_time",))
 
     # c-102: the reviewer returns the first rectification, accepts the second
+    traveller.move_to(START + dt.timedelta(days=4, hours=8))  # 6 March: the rectification's date is today
     complete_for(case, "Task_rectify", "c-102", RECTIFIED)
     verify = instance_task(case, "Task_verify", "c-102")
     assert verify.assignee == "reviewer.b"

@@ -149,6 +149,14 @@ def timers_run(max_sleep: float) -> None:
         click.echo(f"timer scheduler stopped after firing {scheduler.fired} timer(s)")
 
 
+@main.command("notify")
+def notify() -> None:
+    """Announce tasks due soon or overdue in the bell (the scheduler does this every 5 minutes)."""
+    from engine.notifications import Bell
+
+    click.echo(f"{Bell(_engine()).sweep()} new deadline notification(s)")
+
+
 @main.group(invoke_without_command=True)
 @click.option("--cases", default=200, show_default=True, help="Lifecycles per measurement.")
 @click.option("--rounds", default=3, show_default=True, help="Alternating rounds (best of).")

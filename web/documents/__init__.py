@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _case_documents():
         def case_documents(case_id: str):
-            rows, code = paperwork().case_documents(current_user, case_id)
-            return {"rows": rows, "query_code": code, "can_serve": paperwork().can_record_service(current_user)}
+            rows, code, pending = paperwork().case_documents(current_user, case_id)
+            return {"rows": rows, "query_code": code, "pending": pending,
+                    "can_serve": paperwork().can_record_service(current_user)}
         return {"case_documents": case_documents}

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from engine.documents import SERVICE_METHODS
-from engine.errors import EngineError, InvalidInput
+from engine.errors import Conflict, EngineError, InvalidInput
 from engine.paperwork import Paperwork
 
 bp = Blueprint("documents", __name__)
@@ -63,6 +62,16 @@ def record_service(case_id: str, document_id: str):
         flash("已记录送达。", "success")
     except InvalidInput as refused:
         flash("；".join(refused.errors.values()) or refused.message, "error")
+    except Conflict as refused:
+        flash(refused.message, "error")
+    return redirect(url_for("ui.case", case_id=case_id) + "#documents-h")
+
+
+@bp.post("/cases/<case_id>/results/<task_id>")
+@login_required
+def issue_result(case_id: str, task_id: str):
+    doc_no = paperwork().issue_result(current_user, case_id, task_id)
+    flash(f"已出具，文号 {doc_no}。请打印送达后记录送达。", "success")
     return redirect(url_for("ui.case", case_id=case_id) + "#documents-h")
 
 
@@ -102,5 +111,3 @@ def template(kind: str):
     return render_template("documents/template.html", view=view, body=view["body"] if body is None else body,
                            errors=errors), (422 if errors else 200)
 
-
-SERVICE_METHOD_CHOICES = SERVICE_METHODS

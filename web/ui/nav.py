@@ -34,6 +34,7 @@ DEFAULT_ITEMS = (
     NavItem("done", "已办", "ui.inbox", (("tab", "done"),), order=30),
     NavItem("cases", "案件查询", "ui.cases", order=35),
     NavItem("register", "新信访登记", "ui.register", visible=lambda u: u.has_role("registrar"), order=40),
+    NavItem("admin_users", "用户管理", "ui.admin_users", visible=lambda u: u.has_role("admin"), order=90),
 )
 
 
@@ -76,7 +77,9 @@ def init_app(app: Flask) -> None:
 
         items = [i for i in app.extensions["xinfang.nav"] if i.visible(current_user)]
         counts = casework().inbox_counts(current_user) if any(i.count_key for i in items) else {}
-        return {"nav_items": [
+        from web.ui.bell import bell
+
+        return {"bell_count": bell().count(current_user), "nav_items": [
             {"key": i.key, "label": i.label, "url": url_for(i.endpoint, **dict(i.url_values)),
              "active": _is_active(i), "count": _badge(counts.get(i.count_key)) if i.count_key else None}
             for i in items

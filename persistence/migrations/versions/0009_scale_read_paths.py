@@ -15,14 +15,14 @@
 
 Existing data is carried over.
 
-Revision ID: 0008_scale_read_paths
-Revises: 0007_bulletins
+Revision ID: 0009_scale_read_paths
+Revises: 0008_notifications
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008_scale_read_paths"
-down_revision = "0007_bulletins"
+revision = "0009_scale_read_paths"
+down_revision = "0008_notifications"
 branch_labels = None
 depends_on = None
 

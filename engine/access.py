@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine import orgchart
-from engine.errors import Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 from persistence.models import Case, CaseUnit, Task
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ COUNTY_WIDE_SEATS = frozenset({("xfj", "supervisor"), ("xfj", "leader"), ("count
 COUNTY_WIDE_ROLES = frozenset({"admin"})
 # The case_units role of a unit that must never see the case (检举控告 against it).
 ACCUSED = "accused"
+# Roles that author processes, not cases: on their own they see only the cases their
+# holder started (trying a process out), never petitioners' personal data of the unit.
+AUTHORING_ROLES = frozenset({"designer"})
 
 
 class TaskLike(Protocol):
@@ -60,6 +63,8 @@ def case_filter_for(user: UserInfo) -> ColumnElement[bool]:
     not_accused = ~_accused(user.unit_code)
     if user.county_wide:
         return not_accused
+    if user.roles and set(user.roles) <= AUTHORING_ROLES:
+        return and_(Case.started_by == user.username, not_accused)
     involved = exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == user.unit_code)
     return and_(involved, not_accused)
 
@@ -142,6 +147,21 @@ def check_complete(user: UserInfo, task: TaskLike) -> None:
     """Forbidden unless the task is assigned to the user (claim it first)."""
     if task.assignee != user.username:
         raise Forbidden("请先认领该任务再办理")
+
+
+def check_work(user: UserInfo, task: TaskLike) -> None:
+    """Camunda's rule for completing without a claim (the REST API): the assignee, a
+    candidate of an unassigned task, or an administrator may complete it.
+
+    Forbidden for anyone else; Conflict when a colleague already holds the task (the
+    caller lost the race to it).
+    """
+    if task.assignee == user.username or user.has_role(*COUNTY_WIDE_ROLES):
+        return
+    if not is_candidate(user, task):
+        raise Forbidden("该任务不属于您的岗位，不能办理")
+    if task.assignee:
+        raise Conflict(f"任务已由 {task.assignee} 认领办理")
 
 
 def check_register(user: UserInfo) -> None:

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import local_date
 from engine.clocks import sync_clocks
-from engine import case_search, inbox, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
+from engine import case_search, inbox, notifications, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
+from engine.orgchart import unit_name
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser, initiator_variables
 from engine.store import STATE_FORMAT, StateStore
@@ -48,6 +49,10 @@ UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit
 # The unit a 检举控告 accuses is recorded with this role so the access policy can keep
 # the case from it (第三十条第三款); it is never an "involved" unit.
 ACCUSED_ROLE = "accused"
+# Case variables a task completion never rewrites from outside (a REST client's body):
+# who is accused and how the matter was registered decide who may see the case.
+PROTECTED_VARIABLES = frozenset({"accused_unit", "confidential", "case_no", "matter_key", "matter_status",
+                                 "repeat_status", "repeat_of", "initiator"})
 SUMMARY_TEXT_LIMIT = 200
 # Activities whose scripts or forms write notices (never joins: see _log_notices).
 NOTICE_SOURCES = (ScriptTask, UserTaskMixin, BusinessRuleTaskMixin, ManualTask)
@@ -107,21 +112,22 @@ def matter_key_for(variables: dict[str, Any]) -> str | None:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:40]
 
 
-def _script_engine():
+def _script_engine(limits=None):
     from engine.scripting import make_script_engine
 
-    return make_script_engine()
+    return make_script_engine(limits)
 
 
 class Engine:
     """Deploys definitions and runs cases, persisting every step."""
 
     def __init__(self, session_factory, *, script_engine=None, store: StateStore | None = None,
-                 parser_factory=XinfangParser, read_session_factory=None):
+                 parser_factory=XinfangParser, read_session_factory=None, evaluation_limits=None):
         self.sessions = session_factory
         self.read_sessions = read_session_factory
         self.store = store or StateStore()
-        self.script_engine = script_engine or _script_engine()
+        # designer code runs in worker processes under these limits (engine.evaluation)
+        self.script_engine = script_engine or _script_engine(evaluation_limits)
         self.deployer = Deployer(self.store, parser_factory)
         self.after_commit: list[Callable[[], None]] = []  # e.g. the timer scheduler's poke
 
@@ -451,13 +457,19 @@ class Engine:
             row = self._ready_task(s, task_id, lock=True)
             previous, row.assignee = row.assignee, user
             records.update_task(s, row, "assignee")
+            notifications.task_assigned(s, row, user, actor, utcnow())
             self._event(s, row.case_id, actor, "task_assigned",
                         {"task_id": row.id, "task": row.name, "from": previous, "to": user})
             return inbox.task_info(row)
 
     def complete_task(self, task_id: str, variables: dict[str, Any] | None, actor: str,
-                      validate_form: bool = True, absent_checkbox_is_false: bool = True) -> CaseInfo:
-        """Complete a ready user task with variables and run the case to its next wait state."""
+                      validate_form: bool = True, absent_checkbox_is_false: bool = True,
+                      strict: bool = False) -> CaseInfo:
+        """Complete a ready user task with variables and run the case to its next wait state.
+
+        ``strict`` (the REST API) refuses, per key, what form validation would drop:
+        variables the task's form does not have, read-only fields and protected variables.
+        """
         with self.unit_of_work() as s:
             row = self._ready_task(s, task_id, lock=True)
             case = s.info["locked_case"]
@@ -467,7 +479,7 @@ class Engine:
                 raise Conflict("任务已不在待办状态")
             values = dict(variables or {})
             if validate_form:
-                values = self._validated(t, values, absent_checkbox_is_false, case.started_at)
+                values = self._validated(t, values, absent_checkbox_is_false, case.started_at, strict)
             # What the case looked like to this task: the baseline of the history entry's
             # changes (and no extra walk of the task tree).
             before = dict(t.data)
@@ -662,6 +674,9 @@ class Engine:
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
         open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
+        arrived = [t for t in open_tasks if t.created_at == now]
+        if arrived:
+            notifications.tasks_arrived(s, case.process_key, data.get("title"), arrived, now, actor)
         s.info["open_tasks"] = open_tasks
         s.info["data"] = data
         if wf.completed and case.status == "running":
@@ -684,6 +699,12 @@ class Engine:
         units |= {t.unit_code for t in open_tasks if t.unit_code}
         accused = data.get("accused_unit")
         have = set(case.units or [])
+        if isinstance(accused, str) and accused and f"{ACCUSED_ROLE}:{accused}" in have and accused in units - have:
+            # 第三十条第三款: a 检举控告 recorded against a unit is never handed to it later
+            # (its tasks would reach people the access policy keeps from the case).
+            routed = [k for k in UNIT_VARIABLES if data.get(k) == accused] or ["handling_unit"]
+            message = f"检举控告事项不能交由被检举控告的单位（{unit_name(accused)}）办理"
+            raise InvalidInput(message + "（《信访工作条例》第三十条）", {k: message for k in routed})
         rows = [(u, None) for u in sorted(units - have)]
         # (a unit both involved and accused keeps its involved row: case_units has one row
         # per unit, and the access policy also reads accused_unit from the case summary)
@@ -783,21 +804,28 @@ class Engine:
         return None
 
     def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool,
-                   started_at: dt.datetime | None = None) -> dict[str, Any]:
-        spiff_form = getattr(t.task_spec, "form", None)
-        if spiff_form is None or not getattr(spiff_form, "fields", None):
-            return values
-        from forms import Form, validate_or_raise
+                   started_at: dt.datetime | None = None, strict: bool = False) -> dict[str, Any]:
+        from forms import Form, refused_keys, validate
         from forms.dates import date_errors
 
-        form = Form.from_spiff(spiff_form)
-        clean = validate_or_raise(form, values, existing=t.data,
-                                  evaluate=lambda text: self.script_engine.evaluate(t, text),
-                                  absent_checkbox_is_false=absent_checkbox_is_false)
-        # A date a person enters is not in the future (unless planned) nor before the case's
-        # earlier events the form names: a wrong 送达 date would move a statutory window.
-        errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
-                             registered=local_date(started_at) if started_at else None)
+        spiff_form = getattr(t.task_spec, "form", None)
+        has_form = spiff_form is not None and getattr(spiff_form, "fields", None)
+        if not has_form and not strict:
+            return values
+        form = Form.from_spiff(spiff_form) if has_form else Form(key=None, fields=[], notes=[])
+        clean, errors = validate(form, values, existing=t.data,
+                                 evaluate=lambda text: self.script_engine.evaluate(t, text),
+                                 absent_checkbox_is_false=absent_checkbox_is_false)
+        if strict:
+            # Compared with what the case would hold after the form (a read-only field's
+            # default counts as its value, so echoing form-variables back is fine).
+            refused = refused_keys(form, values, {**t.data, **clean}, protected=PROTECTED_VARIABLES)
+            errors = {**errors, **refused}
+        if not errors:
+            # A date a person enters is not in the future (unless planned) nor before the case's
+            # earlier events the form names: a wrong 送达 date would move a statutory window.
+            errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
+                                 registered=local_date(started_at) if started_at else None)
         if errors:
             raise InvalidInput(f"表单填写有误，{len(errors)} 项需要修改", errors)
         # Camunda submits an empty optional field as null; scripts may read every field.

@@ -128,3 +128,18 @@ def test_an_administrator_runs_accounts_without_a_terminal(browser, server, ui_e
     s.page.locator('tr[data-username="zjj_new"]').get_by_role("link", name="修改").click()
     shots(s, "admin-user-edit")
     assert not s.problems, s.problems
+
+
+def test_the_bell_tells_a_caseworker_a_task_arrived(browser, server, county):
+    s = Session(browser, server, "zjj_h2")
+    bell = s.page.locator("a.bell")
+    assert bell.locator(".count").inner_text() == "2"  # two new 住建局 tasks
+    bell.click()
+    s.page.wait_for_url("**/notifications")
+    assert s.page.locator("li.notice.unread").count() == 2
+    shots(s, "notifications")
+    s.page.locator("li.notice").first.get_by_role("button").click()
+    s.page.wait_for_selector("h1")
+    assert "/tasks/" in s.page.url
+    assert s.page.locator("a.bell .count").inner_text() == "1"
+    assert not s.problems, s.problems

@@ -118,6 +118,14 @@ def timers_fire() -> None:
     click.echo(f"fired {count} timer(s)")
 
 
+@main.command("notify")
+def notify() -> None:
+    """Announce tasks due soon or overdue in the bell (the scheduler does this every 5 minutes)."""
+    from engine.notifications import Bell
+
+    click.echo(f"{Bell(_engine()).sweep()} new deadline notification(s)")
+
+
 @main.command()
 @click.option("--cases", default=200, show_default=True, help="Lifecycles per measurement.")
 @click.option("--rounds", default=3, show_default=True, help="Alternating rounds (best of).")
@@ -127,6 +135,16 @@ def bench(cases: int, rounds: int, database_url: str | None) -> None:
     from engine.bench import run_benchmark
 
     run_benchmark(cases=cases, rounds=rounds, database_url=database_url, echo=click.echo)
+
+
+@main.command("bench-rest")
+@click.option("--cases", default=50, show_default=True, help="Lifecycles per measurement.")
+@click.option("--rounds", default=2, show_default=True, help="Alternating rounds (best of).")
+def bench_rest(cases: int, rounds: int) -> None:
+    """REST lifecycle over real HTTP (one client, SQLite): ms per case with and without the credential cache."""
+    from web.bench_rest import run_rest_benchmark
+
+    run_rest_benchmark(cases=cases, rounds=rounds, echo=click.echo)
 
 
 @main.group()

@@ -15,6 +15,11 @@ def init_app(app: Flask) -> None:
 
         scheduler = TimerScheduler(engine)
         scheduler.start()
+        from engine.notifications import Bell
+
+        # the bell's due-soon and overdue notices: a sweep every few minutes is plenty
+        scheduler.scheduler.add_job(Bell(engine).sweep, "interval", minutes=5, id="xinfang-notify",
+                                    max_instances=1, coalesce=True, next_run_time=None)
         app.extensions["xinfang.scheduler"] = scheduler
 
 

@@ -13,7 +13,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Install the HTML UI on ``app``."""
     from web.ui import auth, errors, filters, nav, security
-    from web.ui import admin, cases, inbox, registration, search, tasks  # noqa: F401  (routes on the blueprint)
+    from web.ui import admin, bell, cases, inbox, registration, search, tasks  # noqa: F401  (routes on the blueprint)
     from web.ui.blueprint import bp
 
     security.init_app(app)

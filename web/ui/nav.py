@@ -68,7 +68,9 @@ def init_app(app: Flask) -> None:
 
         items = [i for i in app.extensions["xinfang.nav"] if i.visible(current_user)]
         counts = casework().inbox_counts(current_user) if any(i.count_key for i in items) else {}
-        return {"nav_items": [
+        from web.ui.bell import bell
+
+        return {"bell_count": bell().count(current_user), "nav_items": [
             {"key": i.key, "label": i.label, "url": url_for(i.endpoint, **dict(i.url_values)),
              "active": _is_active(i), "count": counts.get(i.count_key) if i.count_key else None}
             for i in items

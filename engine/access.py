@@ -33,6 +33,9 @@ COUNTY_WIDE_SEATS = frozenset({("xfj", "supervisor"), ("xfj", "leader"), ("count
 COUNTY_WIDE_ROLES = frozenset({"admin"})
 # The case_units role of a unit that must never see the case (检举控告 against it).
 ACCUSED = "accused"
+# Roles that author processes, not cases: on their own they see only the cases their
+# holder started (trying a process out), never petitioners' personal data of the unit.
+AUTHORING_ROLES = frozenset({"designer"})
 
 
 class TaskLike(Protocol):
@@ -60,6 +63,8 @@ def case_filter_for(user: UserInfo) -> ColumnElement[bool]:
     not_accused = ~_accused(user.unit_code)
     if user.county_wide:
         return not_accused
+    if user.roles and set(user.roles) <= AUTHORING_ROLES:
+        return and_(Case.started_by == user.username, not_accused)
     involved = exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == user.unit_code)
     return and_(involved, not_accused)
 

@@ -137,6 +137,16 @@ def bench(cases: int, rounds: int, database_url: str | None) -> None:
     run_benchmark(cases=cases, rounds=rounds, database_url=database_url, echo=click.echo)
 
 
+@main.command("bench-rest")
+@click.option("--cases", default=50, show_default=True, help="Lifecycles per measurement.")
+@click.option("--rounds", default=2, show_default=True, help="Alternating rounds (best of).")
+def bench_rest(cases: int, rounds: int) -> None:
+    """REST lifecycle over real HTTP (one client, SQLite): ms per case with and without the credential cache."""
+    from web.bench_rest import run_rest_benchmark
+
+    run_rest_benchmark(cases=cases, rounds=rounds, echo=click.echo)
+
+
 @main.group()
 def users() -> None:
     """User accounts."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,6 +33,9 @@ COUNTY_WIDE_SEATS = frozenset({("xfj", "supervisor"), ("xfj", "leader"), ("count
 COUNTY_WIDE_ROLES = frozenset({"admin"})
 # The case_units role of a unit that must never see the case (检举控告 against it).
 ACCUSED = "accused"
+# Roles that author processes, not cases: on their own they see only the cases their
+# holder started (trying a process out), never petitioners' personal data of the unit.
+AUTHORING_ROLES = frozenset({"designer"})
 
 
 class TaskLike(Protocol):
@@ -61,6 +64,11 @@ def _visible(case_id_column, user: UserInfo) -> ColumnElement[bool]:
     accused = _unit_rows(case_id_column, user.unit_code).where(CaseUnit.role == ACCUSED)
     if user.county_wide:
         return ~accused
+    if user.roles and set(user.roles) <= AUTHORING_ROLES:
+        # A designer sees the cases they started themselves (trying a process out).
+        mine = (Case.started_by == user.username if case_id_column is Case.id
+                else exists().where(Case.id == case_id_column, Case.started_by == user.username))
+        return and_(mine, ~accused)
     return _unit_rows(case_id_column, user.unit_code).where(
         or_(CaseUnit.role.is_(None), CaseUnit.role != ACCUSED))
 

@@ -222,18 +222,22 @@ class Casework:
         self._labels: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {}
 
     # ------------------------------------------------------------------ accounts
-    def login(self, username: str, password: str) -> accounts.UserInfo | None:
-        """The user when the credentials are right (failures count towards a lock)."""
+    def login(self, username: str, password: str, address: str | None = None) -> accounts.UserInfo | None:
+        """The user when the credentials are right (failures count towards the locks of
+        this client address and of this account from it)."""
         with self.engine.unit_of_work() as s:
-            return accounts.authenticate(s, username, password)
+            return accounts.authenticate(s, username, password, address=address)
 
-    def load_user(self, user_id: str) -> accounts.UserInfo | None:
-        """The session's user, or None when the account is gone or deactivated."""
+    def load_user(self, token: str) -> accounts.UserInfo | None:
+        """The session's user, or None when the account is gone, deactivated or the session
+        was revoked (a read: it neither writes nor takes the write lock)."""
+        with self.engine.unit_of_work(read_only=True) as s:
+            return accounts.load_session_user(s, token)
+
+    def logout(self, user) -> None:
+        """Revoke the user's sessions server-side: a copied cookie stops working."""
         with self.engine.unit_of_work() as s:
-            try:
-                return accounts.get_user(s, user_id)
-            except NotFound:
-                return None
+            accounts.revoke_sessions(s, user.id)
 
     # ------------------------------------------------------------------ inbox
     @staticmethod
@@ -365,7 +369,8 @@ class Casework:
         repeat = self.engine.find_repeats(variables)
         if repeat.get("repeat_status") not in (None, "none") and not confirm_repeat:
             result.repeat = self._describe_repeat(user, repeat)
-            return result
+            if result.repeat is not None:
+                return result
         variables["attachments"] = [a.to_dict() for a in result.attachments]
         case_no = self._next_case_no()
         variables["case_no"] = case_no
@@ -384,16 +389,20 @@ class Casework:
                 kept.append(a)
         return kept[:MAX_ATTACHMENTS]
 
-    def _describe_repeat(self, user, repeat: dict[str, Any]) -> dict[str, Any]:
+    def _describe_repeat(self, user, repeat: dict[str, Any]) -> dict[str, Any] | None:
         earlier_id = repeat.get("repeat_of")
         visible = False
         if earlier_id:
             with self.engine.unit_of_work() as s:
                 visible = access.can_see_case(s, user, earlier_id)
         # Only a case the registrar may see is named; otherwise the warning says no more
-        # than that the matter exists (which is the point of 第十九条's check).
-        earlier = self.engine.get_case(earlier_id, with_variables=False) if visible else None
-        return {"status": repeat.get("repeat_status"), "case": earlier}
+        # than that the matter exists (which is the point of 第十九条's check) …
+        earlier = self.engine.get_case(earlier_id, with_variables=False) if earlier_id else None
+        if earlier is not None and not visible and _confidential(earlier.summary):
+            # … except for a 检举控告 kept from this registrar's unit: even its existence
+            # is not revealed (第三十条第三款), so no warning at all.
+            return None
+        return {"status": repeat.get("repeat_status"), "case": earlier if visible else None}
 
     def _next_case_no(self) -> str:
         """XF + the Asia/Shanghai date + the day's sequence number, e.g. XF202611270012."""
@@ -514,3 +523,8 @@ def _redisplay(f, submitted: dict[str, Any]) -> Any:
         return f.id in submitted and str(submitted.get(f.id)).lower() in ("true", "on", "1", "yes")
     value = submitted.get(f.id)
     return value if value is not None else ""
+
+
+def _confidential(summary: dict[str, Any]) -> bool:
+    """True for a 检举控告 whose material is kept confidential (第三十条第三款)."""
+    return bool(summary.get("confidential") or summary.get("accused_unit"))

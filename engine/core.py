@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "petitioner_phone", "channel",
                   "category", "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
                   "confidential", "accused_unit")
-UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit")
+UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit",
+                  "registered_unit")  # the registering unit sees the case it registered, even one refused at once
 # The unit a 检举控告 accuses is recorded with this role so the access policy can keep
 # the case from it (第三十条第三款); it is never an "involved" unit.
 ACCUSED_ROLE = "accused"

@@ -1,4 +1,4 @@
-"""Revision 0009_scale_read_paths carries existing data over (SQLite and PostgreSQL)."""
+"""Revision 0010_scale_read_paths carries existing data over (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
@@ -24,7 +24,7 @@ def empty_url(request, tmp_path) -> str:
 
 def _old_schema_with_data(url: str) -> dict:
     cfg = alembic_config(url)
-    command.upgrade(cfg, "0008_notifications")
+    command.upgrade(cfg, "0009_login_throttle")
     state = zlib.compress(b'{"tasks": {}}', 1)
     ids = {"plain": str(uuid.uuid4()), "accusation": str(uuid.uuid4()), "ready": str(uuid.uuid4()),
            "done": str(uuid.uuid4())}
@@ -74,5 +74,5 @@ def test_upgrade_moves_states_to_their_table_and_marks_accused_units(empty_url):
     assert {k: bytes(v) for k, v in states.items()} == {ids["plain"]: old["state"], ids["accusation"]: old["state"]}
     assert candidates == {ids["ready"], ids["done"]}  # kept; the engine drops rows as tasks close from now on
     assert roles == {ids["plain"]: None, ids["accusation"]: "accused"}
-    assert versions == {"0009_scale_read_paths"}
+    assert versions == {"0010_scale_read_paths"}
 

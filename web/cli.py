@@ -202,6 +202,16 @@ def bench_workers(db, workers, schedulers, clients, cases, timer_cases, synchron
                       timer_cases=timer_cases, synchronous_commit=synchronous_commit, echo=click.echo)
 
 
+@main.command("bench-rest")
+@click.option("--cases", default=50, show_default=True, help="Lifecycles per measurement.")
+@click.option("--rounds", default=2, show_default=True, help="Alternating rounds (best of).")
+def bench_rest(cases: int, rounds: int) -> None:
+    """REST lifecycle over real HTTP (one client, SQLite): ms per case with and without the credential cache."""
+    from web.bench_rest import run_rest_benchmark
+
+    run_rest_benchmark(cases=cases, rounds=rounds, echo=click.echo)
+
+
 @main.group()
 def users() -> None:
     """User accounts."""

@@ -15,14 +15,14 @@
 
 Existing data is carried over.
 
-Revision ID: 0009_scale_read_paths
-Revises: 0008_notifications
+Revision ID: 0010_scale_read_paths
+Revises: 0009_login_throttle
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0009_scale_read_paths"
-down_revision = "0008_notifications"
+revision = "0010_scale_read_paths"
+down_revision = "0009_login_throttle"
 branch_labels = None
 depends_on = None
 

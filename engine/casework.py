@@ -24,6 +24,9 @@ from persistence.numbering import allocate_case_number
 
 PAGE_SIZE = 20
 TABS = ("mine", "claimable", "done")
+NAV_COUNT_TABS = ("mine", "claimable")  # 已办 only grows; the navigation shows no count for it
+# Inbox counts stop here (shown as "1000+"): counting costs what the page costs, not the history.
+COUNT_CAP = 1000
 DUE_FILTERS = ("overdue", "soon", "normal")
 SORTS = {"due": ("due", False), "-due": ("due", True), "created": ("created", False),
          "-created": ("created", True)}
@@ -76,6 +79,17 @@ class Page:
     number: int
     size: int
     total: int
+    cap: int | None = None  # total == cap means "cap or more"
+
+    @property
+    def capped(self) -> bool:
+        """True when the total was counted only up to the cap."""
+        return self.cap is not None and self.total >= self.cap
+
+    @property
+    def total_label(self) -> str:
+        """The total as shown: "1000+" when counting stopped at the cap."""
+        return f"{self.total}+" if self.capped else str(self.total)
 
     @property
     def pages(self) -> int:
@@ -245,11 +259,15 @@ class Casework:
             sort_by, descending = "created", True
         rows = self.engine.list_tasks(sort_by=sort_by, descending=descending,
                                       offset=(page - 1) * self.page_size, limit=self.page_size, **query)
-        return Page(rows, page, self.page_size, self.engine.count_tasks(**query))
+        return Page(rows, page, self.page_size, self.engine.count_tasks(cap=COUNT_CAP, **query), cap=COUNT_CAP)
 
-    def inbox_counts(self, user) -> dict[str, int]:
-        """The number of tasks in each inbox tab (for the navigation)."""
-        return {tab: self.engine.count_tasks(**self._tab_filters(user, tab)) for tab in TABS}
+    def inbox_counts(self, user, tabs: tuple[str, ...] = NAV_COUNT_TABS) -> dict[str, int]:
+        """The number of tasks in the inbox tabs the navigation shows counts for.
+
+        Each is one count over a covering index (assignee / candidate rows of ready
+        tasks), so it costs what the user's open work costs, not the database's size.
+        """
+        return {tab: self.engine.count_tasks(cap=COUNT_CAP, **self._tab_filters(user, tab)) for tab in tabs}
 
     # ------------------------------------------------------------------ tasks
     def _visible_task(self, user, task_id: str):

@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "petitioner_phone", "channel",
                   "category", "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
                   "confidential", "accused_unit")
-UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit")
+UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit",
+                  "registered_unit")  # the registering unit sees the case it registered, even one refused at once
 # The unit a 检举控告 accuses is recorded with this role so the access policy can keep
 # the case from it (第三十条第三款); it is never an "involved" unit.
 ACCUSED_ROLE = "accused"
@@ -56,6 +57,7 @@ SUMMARY_TEXT_LIMIT = 200
 # Activities whose scripts or forms write notices (never joins: see _log_notices).
 NOTICE_SOURCES = (ScriptTask, UserTaskMixin, BusinessRuleTaskMixin, ManualTask)
 EVENT_KIND = re.compile(r"[a-z][a-z0-9_]{1,39}")
+_EVENTS_INSERT = insert(Event.__table__)
 # Kinds the engine writes itself; a process record cannot impersonate them.
 ENGINE_EVENT_KINDS = {"case_started", "case_completed", "case_cancelled", "task_completed", "task_claimed",
                       "task_unclaimed", "task_assigned", "message_received", "timer_fired", "migrated"}
@@ -145,8 +147,8 @@ class Engine:
         try:
             yield session
             events = session.info["events"]
-            if events:  # one multi-row INSERT instead of an ORM insert per event
-                session.execute(insert(Event), events)
+            if events:  # one multi-row Core INSERT (the ORM's bulk path cost more than the statement)
+                session.connection().execute(_EVENTS_INSERT, events)
             session.commit()
         except BaseException:
             session.rollback()
@@ -239,7 +241,7 @@ class Engine:
             case = records.CaseRecord(
                 id=str(uuid.uuid4()), business_key=business_key, definition_id=d.id, process_key=d.key,
                 status="running", started_at=now, started_by=actor, ended_at=None, updated_at=now, version=0,
-                state=None, serializer_version=None, next_timer_at=None, matter_key=None, matter_status=None,
+                next_timer_at=None, matter_key=None, matter_status=None,
                 summary={}, units=[], notice_keys=[], error=None)
             # The row goes in first: clocks, tasks and units written during the step refer to it.
             records.insert_case(s, case)
@@ -254,7 +256,7 @@ class Engine:
         """A case with its current variables."""
         with self.unit_of_work(read_only=True) as s:
             case = self._case(s, case_id)
-            wf = self._load(s, case, keep=True) if with_variables and case.state else None
+            wf = self._load(s, case, keep=True) if with_variables else None
             return self._case_info(case, wf)
 
     def list_cases(self, *, process_key: str | None = None, status: str | None = None,
@@ -354,7 +356,7 @@ class Engine:
             old = self.store.specs_for(source.id, source.spec_json)
             new = self.store.specs_for(target.id, target.spec_json)
             # A fresh copy, never the live cached workflow: a refusal must leave nothing half-moved.
-            wf = self.store.load_state(case.state, *old)
+            wf = self.store.load_state(self._stored_state(s, case.id), *old)
             wf.script_engine = self.script_engine
             before = self._data(wf)
             details = change(wf, *new) or {}
@@ -490,6 +492,7 @@ class Engine:
             status.move_task(row, "completed")
             row.completed_at, row.completed_by = now, actor
             records.update_task(s, row, "state", "completed_at", "completed_by")
+            s.info["closed_tasks"] = [row.id]
             s.info["active"] = active = wfstate.active_tasks(wf)
             after = self._data(wf, active)
             self._event(s, case.id, actor, "task_completed",
@@ -629,11 +632,17 @@ class Engine:
         wf = self.store.cached_workflow(case.id, case.version)
         if wf is None:
             spec, subs = self._specs(s, case.definition_id)
-            wf = self.store.load_state(case.state, spec, subs)
+            wf = self.store.load_state(self._stored_state(s, case.id), spec, subs)
             wf.script_engine = self.script_engine
         if keep:  # read-only use: put it straight back
             self.store.keep_workflow(case.id, case.version, wf)
         return wf
+
+    def _stored_state(self, s: Session, case_id: str) -> bytes:
+        stored = records.load_state(s, case_id)
+        if stored is None:
+            raise NotFound(f"案件 {case_id!r} 没有流程状态")
+        return stored
 
     def _run(self, wf: BpmnWorkflow, case: Case) -> None:
         completed = wfstate.completed_sink(wf)
@@ -653,7 +662,8 @@ class Engine:
         ``after`` is the case's data after the step when the caller already has it.
         """
         self._mirror(s, case, wf, before, actor, now, after)
-        records.save_case(s, case)  # UPDATE … WHERE version = old: Conflict if someone saved first
+        # UPDATE … WHERE version = old: Conflict if someone saved first; then the state row.
+        records.save_case(s, case, self.store.dump_state(wf), STATE_FORMAT)
         self.store.keep_workflow(case.id, case.version, wf)
 
     def _mirror(self, s: Session, case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
@@ -672,7 +682,8 @@ class Engine:
             data = self._data(wf, active)
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
-        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
+        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready,
+                                      closed_ids=tuple(s.info.pop("closed_tasks", ())))
         arrived = [t for t in open_tasks if t.created_at == now]
         if arrived:
             notifications.tasks_arrived(s, case.process_key, data.get("title"), arrived, now, actor)
@@ -689,30 +700,34 @@ class Engine:
         case_search.sync_row(s, case.id, case.started_at, case.summary or {}, summary)
         case.summary = summary
         self._sync_units(s, case, data, open_tasks)
-        case.state = self.store.dump_state(wf)
-        case.serializer_version = STATE_FORMAT
         case.updated_at = now
 
     def _sync_units(self, s: Session, case, data: dict[str, Any], open_tasks: list) -> None:
         units = {u[:64] for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
         units |= {t.unit_code for t in open_tasks if t.unit_code}
         accused = data.get("accused_unit")
+        accused = accused[:64] if isinstance(accused, str) and accused else None
         have = set(case.units or [])
-        if isinstance(accused, str) and accused and f"{ACCUSED_ROLE}:{accused}" in have and accused in units - have:
+        marker = f"{ACCUSED_ROLE}:{accused}" if accused else None
+        if marker and marker in have and accused in units - have:
             # 第三十条第三款: a 检举控告 recorded against a unit is never handed to it later
             # (its tasks would reach people the access policy keeps from the case).
             routed = [k for k in UNIT_VARIABLES if data.get(k) == accused] or ["handling_unit"]
             message = f"检举控告事项不能交由被检举控告的单位（{unit_name(accused)}）办理"
             raise InvalidInput(message + "（《信访工作条例》第三十条）", {k: message for k in routed})
-        rows = [(u, None) for u in sorted(units - have)]
-        # (a unit both involved and accused keeps its involved row: case_units has one row
-        # per unit, and the access policy also reads accused_unit from the case summary)
-        if (isinstance(accused, str) and accused and f"{ACCUSED_ROLE}:{accused}" not in have
-                and accused not in have and accused not in units):
-            rows.append((accused[:64], ACCUSED_ROLE))
-            units.add(f"{ACCUSED_ROLE}:{accused}")
-        if rows:
-            records.insert_case_units(s, case.id, rows)
+        # case_units has one row per unit; the accused unit's row says ``accused`` even when
+        # the unit is also involved, so the access policy reads that row alone. ``units``
+        # lists the accused unit itself only when it was involved when first accused.
+        rows = [(u, None) for u in sorted(units - have) if u != accused]
+        if marker and marker not in have:
+            if accused in have:
+                records.mark_accused(s, case.id, accused)
+            else:
+                rows.append((accused, ACCUSED_ROLE))
+            units.add(marker)
+        if rows or not units <= have:
+            if rows:
+                records.insert_case_units(s, case.id, rows)
             case.units = sorted(have | units)
 
     def _log_notices(self, s: Session, case: Case, wf: BpmnWorkflow, actor: str) -> None:

@@ -99,3 +99,8 @@ class Settings:
         folder = Path(self.data_dir).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The process environment with ``extra`` on top, for a child process (the benchmarks' servers)."""
+    return {**os.environ, **extra}

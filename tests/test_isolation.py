@@ -81,8 +81,9 @@ def test_a_stopped_worker_is_replaced_and_the_next_case_runs(engine):
     case = engine.start_case(process_key="hostile_carrier", variables={"x": 2}, actor="test")
     pool = pool_for(LIMITS)
     killed = pool.killed
-    with pytest.raises(ScriptError):
+    with pytest.raises(ScriptError) as caught:
         engine.complete_task(first_task(engine, case.id).id, {"x": 3}, "test")
+    assert "wall-clock limit" in caught.value.message
     assert pool.killed == killed + 1
 
     engine.deploy(carrier(CONDITION="${x > 1}", SCRIPT="y = x * 10"), name="benign", deployed_by="test")

@@ -47,6 +47,8 @@ class WorkerLimits:
     def __post_init__(self):
         if self.timeout <= 0 or self.cpu_seconds < 1 or self.memory_mb < 64 or self.workers < 1:
             raise ValueError(f"unusable evaluation limits: {self}")
+        if self.cpu_seconds + 1 < self.timeout + GRACE_SECONDS:
+            raise ValueError(f"cpu_seconds must be at least the timeout less {1 - GRACE_SECONDS:g} s: {self}")
 
 
 class WorkerDied(Exception):
@@ -144,7 +146,8 @@ class WorkerPool:
         self._pid = os.getpid()
         self._closed = False
         self.started = 0   # workers started so far (tests and the benchmark read these)
-        self.killed = 0
+        self.killed = 0    # killed at the wall-clock deadline
+        self.replaced = 0  # killed, died or broke the protocol: the next request starts a fresh one
 
     # ------------------------------------------------------------------ workers
     def _take(self) -> _Worker:
@@ -229,11 +232,14 @@ class WorkerPool:
             worker.kill()
             with self._lock:
                 self.killed += 1
+                self.replaced += 1
             self._forget()
             return [_limit(f"stopped after {self.limits.timeout:g} s: the evaluation worker's wall-clock "
                            f"limit (the worker was stopped and replaced)")] * len(jobs)
         except WorkerDied as exc:
             worker.kill()
+            with self._lock:
+                self.replaced += 1
             self._forget()
             return [_limit(f"stopped: the evaluation worker ended because {exc} "
                            f"(it was replaced)")] * len(jobs)

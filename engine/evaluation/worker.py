@@ -101,9 +101,13 @@ def _cpu_used() -> int:
 
 
 def arm_cpu_limit(cpu_seconds: int) -> bool:
-    """Allow ``cpu_seconds`` more CPU for this request; False when the lifetime budget is spent."""
+    """Allow ``cpu_seconds`` more CPU (and a second) for this request; False when the lifetime budget is spent.
+
+    CPU time never exceeds wall time, so with ``cpu_seconds`` >= the wall-clock timeout the
+    engine's deadline always comes first; this limit is the backstop for a stalled engine.
+    """
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = _cpu_used() + cpu_seconds
+    soft = _cpu_used() + cpu_seconds + 1
     if soft >= hard:
         return False
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))

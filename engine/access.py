@@ -8,20 +8,20 @@ id of another unit's case reveals nothing (not even that it exists).
 
 Confidentiality of 检举控告 (第三十条第三款, sanction 第四十六条): accusation material and
 anything identifying its author must never reach the accused person or unit.  The
-unit named by the case's ``accused_unit`` variable (or recorded in ``case_units`` with
-role ``accused``) is therefore refused the case, even when it is involved otherwise
+unit named by the case's ``accused_unit`` variable is recorded in ``case_units`` with
+role ``accused`` and is therefore refused the case, even when it is involved otherwise
 and even when it holds a county-wide seat.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine import orgchart
-from engine.errors import Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 from persistence.models import Case, CaseUnit, Task
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ COUNTY_WIDE_SEATS = frozenset({("xfj", "supervisor"), ("xfj", "leader"), ("count
 COUNTY_WIDE_ROLES = frozenset({"admin"})
 # The case_units role of a unit that must never see the case (检举控告 against it).
 ACCUSED = "accused"
+# Roles that author processes, not cases: on their own they see only the cases their
+# holder started (trying a process out), never petitioners' personal data of the unit.
+AUTHORING_ROLES = frozenset({"designer"})
 
 
 class TaskLike(Protocol):
@@ -46,22 +49,33 @@ def is_county_wide(unit_code: str, roles: list[str]) -> bool:
     return any(r in COUNTY_WIDE_ROLES or (unit_code, r) in COUNTY_WIDE_SEATS for r in roles)
 
 
-def _accused(unit_code: str) -> ColumnElement[bool]:
-    # The engine copies the ``accused_unit`` variable into ``cases.summary``; a
-    # ``case_units`` row with role ``accused`` says the same for other sources.
-    named_in_summary = func.coalesce(Case.summary["accused_unit"].as_string(), "") == unit_code
-    recorded = exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == unit_code,
-                              CaseUnit.role == ACCUSED)
-    return or_(named_in_summary, recorded)
+def _unit_rows(case_id_column, unit_code: str):
+    # The one row case_units may hold for (case, unit): probed by its primary key.
+    return exists().where(CaseUnit.case_id == case_id_column, CaseUnit.unit_code == unit_code)
+
+
+def _visible(case_id_column, user: UserInfo) -> ColumnElement[bool]:
+    """SQL condition on a column holding case ids: the cases ``user`` may see.
+
+    Read from ``case_units`` alone (one primary-key probe per row, never a scan of
+    cases): involved units have a row with no role; the unit a 检举控告 accuses has its
+    row with role ``accused`` (the engine writes it so even when the unit is involved).
+    """
+    accused = _unit_rows(case_id_column, user.unit_code).where(CaseUnit.role == ACCUSED)
+    if user.county_wide:
+        return ~accused
+    if user.roles and set(user.roles) <= AUTHORING_ROLES:
+        # A designer sees the cases they started themselves (trying a process out).
+        mine = (Case.started_by == user.username if case_id_column is Case.id
+                else exists().where(Case.id == case_id_column, Case.started_by == user.username))
+        return and_(mine, ~accused)
+    return _unit_rows(case_id_column, user.unit_code).where(
+        or_(CaseUnit.role.is_(None), CaseUnit.role != ACCUSED))
 
 
 def case_filter_for(user: UserInfo) -> ColumnElement[bool]:
     """SQL condition over ``cases`` rows: the cases ``user`` may see."""
-    not_accused = ~_accused(user.unit_code)
-    if user.county_wide:
-        return not_accused
-    involved = exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == user.unit_code)
-    return and_(involved, not_accused)
+    return _visible(Case.id, user)
 
 
 def visible_case_ids_query(user: UserInfo):
@@ -71,7 +85,7 @@ def visible_case_ids_query(user: UserInfo):
 
 def task_filter_for(user: UserInfo) -> ColumnElement[bool]:
     """SQL condition over ``tasks`` rows: a task is visible exactly when its case is."""
-    return Task.case_id.in_(visible_case_ids_query(user))
+    return _visible(Task.case_id, user)
 
 
 def can_see_case(session: Session, user: UserInfo, case_id: str) -> bool:
@@ -142,6 +156,21 @@ def check_complete(user: UserInfo, task: TaskLike) -> None:
     """Forbidden unless the task is assigned to the user (claim it first)."""
     if task.assignee != user.username:
         raise Forbidden("请先认领该任务再办理")
+
+
+def check_work(user: UserInfo, task: TaskLike) -> None:
+    """Camunda's rule for completing without a claim (the REST API): the assignee, a
+    candidate of an unassigned task, or an administrator may complete it.
+
+    Forbidden for anyone else; Conflict when a colleague already holds the task (the
+    caller lost the race to it).
+    """
+    if task.assignee == user.username or user.has_role(*COUNTY_WIDE_ROLES):
+        return
+    if not is_candidate(user, task):
+        raise Forbidden("该任务不属于您的岗位，不能办理")
+    if task.assignee:
+        raise Conflict(f"任务已由 {task.assignee} 认领办理")
 
 
 def check_register(user: UserInfo) -> None:

@@ -4,12 +4,25 @@ The HTML UI (Flask-Login) and the REST API (HTTP Basic) both call ``authenticate
 Functions taking a ``session`` never commit (the caller's unit of work does);
 ``Accounts`` wraps them in one transaction each for callers that hold only a
 session factory.
+
+Throttling counts failures per client address and per account *from that address*
+(``login_throttle``): someone guessing from one place blocks only themselves, never the
+account's owner signing in from elsewhere.  A session is bound to the account's
+``session_generation``; logout, a password change and disabling bump it, so a copied
+cookie (or a cached REST credential) stops working at once.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,10 +33,20 @@ from persistence import accounts as repo
 from persistence.db import utcnow
 
 MIN_PASSWORD_LENGTH = 8
-# Five wrong passwords in a row lock the account for five minutes: enough to stop
-# guessing, short enough that a forgetful caseworker is not locked out for the day.
+# Five wrong passwords in a row for one account from one address lock that pair for
+# five minutes: enough to stop guessing, short enough for a forgetful caseworker.
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = dt.timedelta(minutes=5)
+ACCOUNT_WINDOW = dt.timedelta(minutes=15)
+# One address failing this often (whatever the accounts) is refused for a while.
+ADDRESS_MAX_FAILURES = 20
+ADDRESS_WINDOW = dt.timedelta(minutes=15)
+ADDRESS_LOCK = dt.timedelta(minutes=15)
+# last_login_at is written at a real login, at most this often (reads never write).
+LAST_LOGIN_INTERVAL = dt.timedelta(minutes=15)
+# How long verified HTTP Basic credentials skip the password hash.
+CREDENTIAL_CACHE_SECONDS = 300.0
+UNKNOWN_ADDRESS = "-"
 
 # Checked when the user name is unknown so both answers take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -40,6 +63,7 @@ class UserInfo:
     roles: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
     county_wide: bool = False
+    session_generation: int = 0
 
     @property
     def unit_name(self) -> str:
@@ -60,7 +84,8 @@ class UserInfo:
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The generation travels in the session, so bumping it revokes the cookie.
+        return f"{self.id}:{self.session_generation}"
 
 
 def user_groups(unit_code: str, roles: list[str]) -> list[str]:
@@ -79,30 +104,152 @@ def to_info(user: repo.User) -> UserInfo:
         roles=roles,
         groups=user_groups(user.unit_code, roles),
         county_wide=is_county_wide(user.unit_code, roles),
+        session_generation=user.session_generation or 0,
     )
 
 
+def _scopes(username: str, address: str | None) -> tuple[str, str]:
+    address = (address or UNKNOWN_ADDRESS)[:64]
+    return f"address:{address}", f"account:{username[:64]}@{address}"
+
+
 def authenticate(session: Session, username: str, password: str,
-                 now: dt.datetime | None = None) -> UserInfo | None:
-    """The user when the password matches and the account is active and not locked, else None."""
+                 now: dt.datetime | None = None, address: str | None = None) -> UserInfo | None:
+    """The user when the password matches and the account is active, else None.
+
+    Refused without a check while the client ``address`` or this account from that
+    address is locked; failures count towards both locks.
+    """
     now = now or utcnow()
-    user = repo.find_user_by_username(session, (username or "").strip())
+    username, password = (username or "").strip(), password or ""
+    scopes = _scopes(username, address)
+    throttles = repo.find_throttles(session, list(scopes))
+    if any(t.locked_until is not None and t.locked_until > now for t in throttles.values()):
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    user = repo.find_user_by_username(session, username)
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_DUMMY_HASH, password)
+        _count_failure(session, throttles, scopes, now, None)
         return None
-    if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password or "")
+    if not check_password_hash(user.password_hash, password):
+        _count_failure(session, throttles, scopes, now, user)
         return None
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCK_DURATION
-            user.failed_logins = 0
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    pair = throttles.get(scopes[1])
+    if pair is not None:
+        session.delete(pair)
+    if user.locked_until is not None or user.failed_logins:
+        user.locked_until, user.failed_logins = None, 0
+    if user.last_login_at is None or now - user.last_login_at >= LAST_LOGIN_INTERVAL:
+        user.last_login_at = now
     return to_info(user)
+
+
+def _count_failure(session: Session, throttles: dict, scopes: tuple[str, str], now: dt.datetime,
+                   user: repo.User | None) -> None:
+    limits = ((scopes[0], ADDRESS_MAX_FAILURES, ADDRESS_WINDOW, ADDRESS_LOCK),
+              (scopes[1], MAX_FAILED_LOGINS, ACCOUNT_WINDOW, LOCK_DURATION))
+    for scope, limit, window, lock in limits:
+        row = throttles.get(scope)
+        if row is None:
+            try:  # two failures racing to create the row: the loser counts on the winner's
+                with session.begin_nested():
+                    row = repo.add_throttle(session, scope=scope, failures=0, window_started_at=now)
+                    session.flush()
+            except IntegrityError:
+                row = repo.find_throttles(session, [scope])[scope]
+        elif now - row.window_started_at > window:
+            row.failures, row.window_started_at, row.locked_until = 0, now, None
+        row.failures += 1
+        if row.failures >= limit:
+            row.locked_until, row.failures, row.window_started_at = now + lock, 0, now
+            if user is not None and scope == scopes[1]:
+                # Shown on the administrator's page; the lock itself is the pair's row.
+                user.locked_until = row.locked_until
+
+
+def revoke_sessions(session: Session, user_id: int) -> None:
+    """End every session and cached credential of this account (logout)."""
+    user = repo.find_user(session, int(user_id))
+    if user is not None:
+        user.session_generation = (user.session_generation or 0) + 1
+
+
+def load_session_user(session: Session, token: str) -> UserInfo | None:
+    """The user a session cookie names (``"<id>:<generation>"``), or None when the account
+    is gone, disabled, or the session was revoked since."""
+    user_id, _, generation = (token or "").partition(":")
+    try:
+        user = repo.find_user(session, int(user_id))
+        generation_number = int(generation)
+    except (TypeError, ValueError):
+        return None
+    if user is None or not user.active or (user.session_generation or 0) != generation_number:
+        return None
+    return to_info(user)
+
+
+class CredentialCache:
+    """HTTP Basic credentials verified recently, so scrypt runs once per client and not on
+    every request.
+
+    Keyed by an HMAC (with a per-process random key) of user name and password, so
+    memory never holds a password or a hash that could be checked offline.  An entry
+    remembers the password hash and session generation it was verified against; the
+    caller compares them with the user row it reads anyway, so a password change,
+    disabling or logout (in any server process) invalidates it at once.
+    """
+
+    def __init__(self, ttl_seconds: float = CREDENTIAL_CACHE_SECONDS, max_entries: int = 1024,
+                 clock=time.monotonic):
+        self._key = secrets.token_bytes(32)
+        self._ttl, self._max, self._clock = ttl_seconds, max_entries, clock
+        self._entries: OrderedDict[bytes, tuple[float, str, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _digest(self, username: str, password: str) -> bytes:
+        return hmac.new(self._key, f"{username}\0{password}".encode(), hashlib.sha256).digest()
+
+    def get(self, username: str, password: str) -> tuple[str, int] | None:
+        """(password hash, generation) verified for these credentials, if still fresh."""
+        digest = self._digest(username, password)
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            if entry[0] < self._clock():
+                del self._entries[digest]
+                return None
+            return entry[1], entry[2]
+
+    def put(self, username: str, password: str, password_hash: str, generation: int) -> None:
+        digest = self._digest(username, password)
+        with self._lock:
+            self._entries[digest] = (self._clock() + self._ttl, password_hash, generation)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def authenticate_cached(session: Session, cache: CredentialCache, username: str, password: str,
+                        address: str | None = None, now: dt.datetime | None = None) -> UserInfo | None:
+    """``authenticate`` for HTTP Basic: within the cache's lifetime a repeated request reads
+    the user row once and writes nothing; otherwise the full check runs (and is cached)."""
+    username, password = (username or "").strip(), password or ""
+    verified = cache.get(username, password)
+    if verified is not None:
+        user = repo.find_user_by_username(session, username)
+        if user is not None and user.active and verified == (user.password_hash, user.session_generation or 0):
+            return to_info(user)
+    info = authenticate(session, username, password, now=now, address=address)
+    if info is not None:
+        user = repo.find_user_by_username(session, username)
+        cache.put(username, password, user.password_hash, user.session_generation or 0)
+    return info
 
 
 def _check_user_fields(username: str, display_name: str, unit_code: str,
@@ -180,6 +327,7 @@ def set_password(session: Session, user_id: int, password: str) -> None:
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    user.session_generation = (user.session_generation or 0) + 1  # other sessions end
 
 
 @dataclass(frozen=True)
@@ -257,6 +405,7 @@ def set_active(session: Session, user_id: int, active: bool) -> bool:
     if bool(user.active) == bool(active):
         return False
     user.active = bool(active)
+    user.session_generation = (user.session_generation or 0) + 1
     if active:
         user.failed_logins = 0
         user.locked_until = None
@@ -269,9 +418,22 @@ class Accounts:
     def __init__(self, session_factory: sessionmaker):
         self._sessions = session_factory
 
-    def authenticate(self, username: str, password: str) -> UserInfo | None:
+    def authenticate(self, username: str, password: str, address: str | None = None) -> UserInfo | None:
         with self._sessions.begin() as session:
-            return authenticate(session, username, password)
+            return authenticate(session, username, password, address=address)
+
+    def authenticate_cached(self, cache: CredentialCache, username: str, password: str,
+                            address: str | None = None) -> UserInfo | None:
+        with self._sessions.begin() as session:
+            return authenticate_cached(session, cache, username, password, address=address)
+
+    def revoke_sessions(self, user_id: int) -> None:
+        with self._sessions.begin() as session:
+            revoke_sessions(session, user_id)
+
+    def load_session_user(self, token: str) -> UserInfo | None:
+        with self._sessions() as session:
+            return load_session_user(session, token)
 
     def create_user(self, username: str, password: str, display_name: str,
                     unit_code: str, roles: list[str]) -> UserInfo:

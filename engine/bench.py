@@ -115,8 +115,65 @@ def run_benchmark(cases: int = 200, rounds: int = 3, database_url: str | None = 
     echo(f"bare + full JSON save/load each step (reference): {best_json:8.1f} cases/s "
          f"(ratio to bare {best_json / best_bare:.2f})")
     echo(f"ratio persisted/bare: wall {ratio:.2f}, cpu {cpu_ratio:.2f}  (target >= {TARGET_RATIO})")
+    isolation = isolation_figures(engine.script_engine.environment, echo)
     engine.db.dispose()
     if tmp is not None:
         tmp.cleanup()
     return {"bare": best_bare, "persisted": best_persisted, "ratio": ratio, "cpu_ratio": cpu_ratio,
-            "backend": backend}
+            "backend": backend, **isolation}
+
+
+# What one designer evaluation costs in the worker against the same code run in this
+# process (which the engine no longer does: shown for scale), and what the limits take.
+EVAL_CONDITION = "${accepted && !empty category && amount < 5}"
+EVAL_DATA = {"accepted": True, "category": "申诉求决", "amount": 3, "request": "要求解决拖欠工资问题" * 3}
+CPU_BOMB = "${sum(map(sum, map(range, [10**6] * 10**6))) > 0}"
+MEMORY_BOMB = "len(list(map(list, [[0] * 10**6] * 10**4))) > 0"
+
+
+def _per_call(fn, n: int) -> float:
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
+def isolation_figures(environment, echo: Callable[[str], None] = print, n: int = 300) -> dict:
+    """Print the per-evaluation round trip in the worker beside the in-process cost, and the limits' timings."""
+    from engine import sandbox
+    from engine.errors import ScriptError
+    from engine.expressions import compile_expression
+
+    compiled = compile_expression(EVAL_CONDITION, "condition")
+    box = sandbox.Sandbox()
+    in_process = _per_call(lambda: box.run(compiled, box.namespace(EVAL_DATA)), n)
+    in_worker = _per_call(lambda: environment.evaluate_compiled(compiled, EVAL_DATA), n)
+    texts = [compile_expression(t, "text") for t in ("${category}:handler", "${amount}", "${request}",
+                                                      "${accepted ? 'a' : 'b'}", "${amount * 2}")]
+    batch = _per_call(lambda: environment.evaluate_many(texts, EVAL_DATA), max(n // 3, 10))
+    limits = environment.limits
+    echo(f"designer code: one condition in process {in_process * 1e6:8.1f} µs, in the evaluation worker "
+         f"{in_worker * 1e6:8.1f} µs (round trip); 5 attribute expressions in one request {batch * 1e6:8.1f} µs")
+
+    def stop(text: str, kind: str) -> float:
+        t0 = time.perf_counter()
+        try:
+            environment.evaluate(text, {}, kind=kind)
+        except ScriptError:
+            return time.perf_counter() - t0
+        raise AssertionError(f"{text} was not stopped")
+
+    pool = environment.pool
+    cpu = stop(CPU_BOMB, "condition")
+    memory = stop(MEMORY_BOMB, "condition")
+    t0 = time.perf_counter()
+    environment.evaluate_compiled(compiled, EVAL_DATA)  # starts a fresh worker if both were replaced
+    after = time.perf_counter() - t0
+    echo(f"limits: wall {limits.timeout:g} s, cpu {limits.cpu_seconds} s, memory {limits.memory_mb} MB, "
+         f"{limits.workers} workers; CPU bomb stopped after {cpu:.2f} s, memory bomb after {memory:.2f} s, "
+         f"next evaluation {after * 1e3:.0f} ms (workers started so far: {pool.started})")
+    return {"eval_in_process_us": in_process * 1e6, "eval_in_worker_us": in_worker * 1e6,
+            "eval_batch_of_5_us": batch * 1e6, "cpu_bomb_s": cpu, "memory_bomb_s": memory}

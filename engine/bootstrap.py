@@ -7,20 +7,26 @@ from sqlalchemy import event
 
 from engine import calendar, orgchart
 from engine.core import Engine
+from engine.evaluation import WorkerLimits
 from engine.settings import Settings
 from persistence.db import make_engine, make_session_factory, upgrade
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
 
-def build_engine(settings: Settings | str, *, migrate: bool = True) -> Engine:
+def build_engine(settings: Settings | str, *, migrate: bool = True,
+                 evaluation_limits: WorkerLimits | None = None) -> Engine:
     """An Engine on the settings' database (or a bare database URL), schema upgraded.
 
     Given ``Settings``, the process-wide calendar is pointed at its holiday and rules
-    files too; a bare URL leaves the calendar as it is (tests, tools).
+    files too; a bare URL leaves the calendar as it is (tests, tools).  Designer code
+    runs under ``evaluation_limits`` (default: the settings', else ``WorkerLimits()``).
     """
+    limits = evaluation_limits
     if isinstance(settings, Settings):
         url = settings.database_url
+        limits = limits or WorkerLimits(timeout=settings.evaluation_timeout, cpu_seconds=settings.evaluation_cpu_seconds,
+                                        memory_mb=settings.evaluation_memory_mb, workers=settings.evaluation_workers)
         if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
             Path(url[len("sqlite:///"):]).resolve().parent.mkdir(parents=True, exist_ok=True)
         calendar.configure(settings.holiday_file, settings.deadline_rules_file)
@@ -37,7 +43,8 @@ def build_engine(settings: Settings | str, *, migrate: bool = True) -> Engine:
         # WAL when the last connection goes (a copied database file is then complete).
         event.listen(db, "engine_disposed", lambda _engine: reader.dispose())
     engine = Engine(make_session_factory(db),
-                    read_session_factory=make_session_factory(reader) if reader is not None else None)
+                    read_session_factory=make_session_factory(reader) if reader is not None else None,
+                    evaluation_limits=limits)
     engine.database_url = url
     engine.db = db
     engine.read_db = reader

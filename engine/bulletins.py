@@ -367,7 +367,8 @@ def issue_due(engine, now: dt.datetime | None = None) -> list[str]:
 
 
 class BulletinScheduler:
-    """APScheduler job at 08:30 China time every day; ``issue_due`` decides what is due."""
+    """APScheduler jobs: bulletins at 08:30 China time (``issue_due`` decides what is due),
+    and every minute the documents of new notices."""
 
     def __init__(self, engine):
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -377,6 +378,19 @@ class BulletinScheduler:
         self.scheduler = BackgroundScheduler(timezone=SHANGHAI)
         self.scheduler.add_job(self.run, CronTrigger(hour=ISSUE_TIME.hour, minute=ISSUE_TIME.minute, timezone=SHANGHAI),
                                id="bulletins", coalesce=True, misfire_grace_time=6 * 3600)
+        # Documents of new notices are issued within a minute even if nobody opens the case.
+        self.scheduler.add_job(self.sync_documents, "interval", seconds=60, id="documents", coalesce=True,
+                               max_instances=1)
+
+    def sync_documents(self) -> int:
+        """Issue the documents of pending notices (engine.documents.sync_documents)."""
+        from engine.documents import sync_documents
+
+        try:
+            return sync_documents(self.engine)
+        except Exception:  # the next run tries again; a page view also syncs
+            log.exception("document sync failed")
+            return 0
 
     def run(self) -> list[str]:
         """Issue what is due now (also called at start, so a late start catches up)."""

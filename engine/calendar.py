@@ -187,6 +187,10 @@ class BusinessCalendar:
         """Build a calendar from the package plus the given holiday file."""
         return cls(load_holiday_file(path))
 
+    def extra_years(self) -> dict[int, _YearData]:
+        """The years the holiday file gives (they replace the package's data)."""
+        return dict(self._extra)
+
     def has_official_data(self, year: int) -> bool:
         """True when the holiday file or the package knows ``year``."""
         if year in self._extra:
@@ -309,8 +313,25 @@ def configure(holiday_file: str | os.PathLike[str] | None = None,
         _files["rules_file"] = Path(rules_file) if rules_file else None
 
 
+def year_data(holidays, workdays) -> _YearData:
+    """One year of a holiday file, from its rest days and 调休 working days."""
+    return _YearData(frozenset(holidays), frozenset(workdays))
+
+
+def install(calendar: BusinessCalendar, rules: dict[str, PeriodRule]) -> None:
+    """Use this calendar and these rules whatever the files say.
+
+    The evaluation worker (engine.evaluation) may not open files; the server sends it
+    its own calendar and rules instead.
+    """
+    with _cache_lock:
+        _cached["installed"] = (calendar, dict(rules))
+
+
 def default_calendar() -> BusinessCalendar:
     """The process-wide calendar (package + holiday file), rebuilt if the file changes."""
+    if "installed" in _cached:
+        return _cached["installed"][0]
     path = _files["holiday_file"] or DEFAULT_HOLIDAY_FILE
     try:
         stamp = (str(path), path.stat().st_mtime_ns)
@@ -325,6 +346,8 @@ def default_calendar() -> BusinessCalendar:
 
 def current_rules() -> dict[str, PeriodRule]:
     """The rules in force (defaults + settings file), rebuilt if the file changes."""
+    if "installed" in _cached:
+        return _cached["installed"][1]
     path = _files["rules_file"]
     try:
         stamp = (path, Path(path).stat().st_mtime_ns if path else None)

@@ -24,6 +24,9 @@ from persistence.numbering import allocate_case_number
 
 PAGE_SIZE = 20
 TABS = ("mine", "claimable", "done")
+NAV_COUNT_TABS = ("mine", "claimable")  # 已办 only grows; the navigation shows no count for it
+# Inbox counts stop here (shown as "1000+"): counting costs what the page costs, not the history.
+COUNT_CAP = 1000
 DUE_FILTERS = ("overdue", "soon", "normal")
 SORTS = {"due": ("due", False), "-due": ("due", True), "created": ("created", False),
          "-created": ("created", True)}
@@ -76,6 +79,17 @@ class Page:
     number: int
     size: int
     total: int
+    cap: int | None = None  # total == cap means "cap or more"
+
+    @property
+    def capped(self) -> bool:
+        """True when the total was counted only up to the cap."""
+        return self.cap is not None and self.total >= self.cap
+
+    @property
+    def total_label(self) -> str:
+        """The total as shown: "1000+" when counting stopped at the cap."""
+        return f"{self.total}+" if self.capped else str(self.total)
 
     @property
     def pages(self) -> int:
@@ -208,18 +222,22 @@ class Casework:
         self._labels: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {}
 
     # ------------------------------------------------------------------ accounts
-    def login(self, username: str, password: str) -> accounts.UserInfo | None:
-        """The user when the credentials are right (failures count towards a lock)."""
+    def login(self, username: str, password: str, address: str | None = None) -> accounts.UserInfo | None:
+        """The user when the credentials are right (failures count towards the locks of
+        this client address and of this account from it)."""
         with self.engine.unit_of_work() as s:
-            return accounts.authenticate(s, username, password)
+            return accounts.authenticate(s, username, password, address=address)
 
-    def load_user(self, user_id: str) -> accounts.UserInfo | None:
-        """The session's user, or None when the account is gone or deactivated."""
+    def load_user(self, token: str) -> accounts.UserInfo | None:
+        """The session's user, or None when the account is gone, deactivated or the session
+        was revoked (a read: it neither writes nor takes the write lock)."""
+        with self.engine.unit_of_work(read_only=True) as s:
+            return accounts.load_session_user(s, token)
+
+    def logout(self, user) -> None:
+        """Revoke the user's sessions server-side: a copied cookie stops working."""
         with self.engine.unit_of_work() as s:
-            try:
-                return accounts.get_user(s, user_id)
-            except NotFound:
-                return None
+            accounts.revoke_sessions(s, user.id)
 
     # ------------------------------------------------------------------ inbox
     @staticmethod
@@ -241,11 +259,15 @@ class Casework:
             sort_by, descending = "created", True
         rows = self.engine.list_tasks(sort_by=sort_by, descending=descending,
                                       offset=(page - 1) * self.page_size, limit=self.page_size, **query)
-        return Page(rows, page, self.page_size, self.engine.count_tasks(**query))
+        return Page(rows, page, self.page_size, self.engine.count_tasks(cap=COUNT_CAP, **query), cap=COUNT_CAP)
 
-    def inbox_counts(self, user) -> dict[str, int]:
-        """The number of tasks in each inbox tab (for the navigation)."""
-        return {tab: self.engine.count_tasks(**self._tab_filters(user, tab)) for tab in TABS}
+    def inbox_counts(self, user, tabs: tuple[str, ...] = NAV_COUNT_TABS) -> dict[str, int]:
+        """The number of tasks in the inbox tabs the navigation shows counts for.
+
+        Each is one count over a covering index (assignee / candidate rows of ready
+        tasks), so it costs what the user's open work costs, not the database's size.
+        """
+        return {tab: self.engine.count_tasks(cap=COUNT_CAP, **self._tab_filters(user, tab)) for tab in tabs}
 
     # ------------------------------------------------------------------ tasks
     def _visible_task(self, user, task_id: str):
@@ -347,7 +369,8 @@ class Casework:
         repeat = self.engine.find_repeats(variables)
         if repeat.get("repeat_status") not in (None, "none") and not confirm_repeat:
             result.repeat = self._describe_repeat(user, repeat)
-            return result
+            if result.repeat is not None:
+                return result
         variables["attachments"] = [a.to_dict() for a in result.attachments]
         case_no = self._next_case_no()
         variables["case_no"] = case_no
@@ -366,16 +389,20 @@ class Casework:
                 kept.append(a)
         return kept[:MAX_ATTACHMENTS]
 
-    def _describe_repeat(self, user, repeat: dict[str, Any]) -> dict[str, Any]:
+    def _describe_repeat(self, user, repeat: dict[str, Any]) -> dict[str, Any] | None:
         earlier_id = repeat.get("repeat_of")
         visible = False
         if earlier_id:
             with self.engine.unit_of_work() as s:
                 visible = access.can_see_case(s, user, earlier_id)
         # Only a case the registrar may see is named; otherwise the warning says no more
-        # than that the matter exists (which is the point of 第十九条's check).
-        earlier = self.engine.get_case(earlier_id, with_variables=False) if visible else None
-        return {"status": repeat.get("repeat_status"), "case": earlier}
+        # than that the matter exists (which is the point of 第十九条's check) …
+        earlier = self.engine.get_case(earlier_id, with_variables=False) if earlier_id else None
+        if earlier is not None and not visible and _confidential(earlier.summary):
+            # … except for a 检举控告 kept from this registrar's unit: even its existence
+            # is not revealed (第三十条第三款), so no warning at all.
+            return None
+        return {"status": repeat.get("repeat_status"), "case": earlier if visible else None}
 
     def _next_case_no(self) -> str:
         """XF + the Asia/Shanghai date + the day's sequence number, e.g. XF202611270012."""
@@ -496,3 +523,8 @@ def _redisplay(f, submitted: dict[str, Any]) -> Any:
         return f.id in submitted and str(submitted.get(f.id)).lower() in ("true", "on", "1", "yes")
     value = submitted.get(f.id)
     return value if value is not None else ""
+
+
+def _confidential(summary: dict[str, Any]) -> bool:
+    """True for a 检举控告 whose material is kept confidential (第三十条第三款)."""
+    return bool(summary.get("confidential") or summary.get("accused_unit"))

@@ -31,6 +31,7 @@ from engine.calendar import local_date
 from engine.clocks import sync_clocks
 from engine import case_search, inbox, notifications, records, spiff_patches, status, wfstate  # noqa: F401  (spiff_patches: installs on import)
 from engine.deploy import Deployer, DeploymentInfo, DefinitionInfo
+from engine.orgchart import unit_name
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, ScriptError
 from engine.parser import XinfangParser, initiator_variables
 from engine.store import STATE_FORMAT, StateStore
@@ -43,14 +44,20 @@ log = logging.getLogger(__name__)
 SUMMARY_FIELDS = ("case_no", "title", "petitioner_name", "petitioner_id_number", "petitioner_phone", "channel",
                   "category", "domain", "request", "handling_unit", "review_unit", "recheck_unit", "outcome", "route",
                   "confidential", "accused_unit")
-UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit")
+UNIT_VARIABLES = ("handling_unit", "review_unit", "recheck_unit", "assigned_unit", "leader_unit",
+                  "registered_unit")  # the registering unit sees the case it registered, even one refused at once
 # The unit a 检举控告 accuses is recorded with this role so the access policy can keep
 # the case from it (第三十条第三款); it is never an "involved" unit.
 ACCUSED_ROLE = "accused"
+# Case variables a task completion never rewrites from outside (a REST client's body):
+# who is accused and how the matter was registered decide who may see the case.
+PROTECTED_VARIABLES = frozenset({"accused_unit", "confidential", "case_no", "matter_key", "matter_status",
+                                 "repeat_status", "repeat_of", "initiator"})
 SUMMARY_TEXT_LIMIT = 200
 # Activities whose scripts or forms write notices (never joins: see _log_notices).
 NOTICE_SOURCES = (ScriptTask, UserTaskMixin, BusinessRuleTaskMixin, ManualTask)
 EVENT_KIND = re.compile(r"[a-z][a-z0-9_]{1,39}")
+_EVENTS_INSERT = insert(Event.__table__)
 # Kinds the engine writes itself; a process record cannot impersonate them.
 ENGINE_EVENT_KINDS = {"case_started", "case_completed", "case_cancelled", "task_completed", "task_claimed",
                       "task_unclaimed", "task_assigned", "message_received", "timer_fired", "migrated"}
@@ -106,21 +113,22 @@ def matter_key_for(variables: dict[str, Any]) -> str | None:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:40]
 
 
-def _script_engine():
+def _script_engine(limits=None):
     from engine.scripting import make_script_engine
 
-    return make_script_engine()
+    return make_script_engine(limits)
 
 
 class Engine:
     """Deploys definitions and runs cases, persisting every step."""
 
     def __init__(self, session_factory, *, script_engine=None, store: StateStore | None = None,
-                 parser_factory=XinfangParser, read_session_factory=None):
+                 parser_factory=XinfangParser, read_session_factory=None, evaluation_limits=None):
         self.sessions = session_factory
         self.read_sessions = read_session_factory
         self.store = store or StateStore()
-        self.script_engine = script_engine or _script_engine()
+        # designer code runs in worker processes under these limits (engine.evaluation)
+        self.script_engine = script_engine or _script_engine(evaluation_limits)
         self.deployer = Deployer(self.store, parser_factory)
         self.after_commit: list[Callable[[], None]] = []  # e.g. the timer scheduler's poke
 
@@ -139,8 +147,8 @@ class Engine:
         try:
             yield session
             events = session.info["events"]
-            if events:  # one multi-row INSERT instead of an ORM insert per event
-                session.execute(insert(Event), events)
+            if events:  # one multi-row Core INSERT (the ORM's bulk path cost more than the statement)
+                session.connection().execute(_EVENTS_INSERT, events)
             session.commit()
         except BaseException:
             session.rollback()
@@ -233,7 +241,7 @@ class Engine:
             case = records.CaseRecord(
                 id=str(uuid.uuid4()), business_key=business_key, definition_id=d.id, process_key=d.key,
                 status="running", started_at=now, started_by=actor, ended_at=None, updated_at=now, version=0,
-                state=None, serializer_version=None, next_timer_at=None, matter_key=None, matter_status=None,
+                next_timer_at=None, matter_key=None, matter_status=None,
                 summary={}, units=[], notice_keys=[], error=None)
             # The row goes in first: clocks, tasks and units written during the step refer to it.
             records.insert_case(s, case)
@@ -248,7 +256,7 @@ class Engine:
         """A case with its current variables."""
         with self.unit_of_work(read_only=True) as s:
             case = self._case(s, case_id)
-            wf = self._load(s, case, keep=True) if with_variables and case.state else None
+            wf = self._load(s, case, keep=True) if with_variables else None
             return self._case_info(case, wf)
 
     def list_cases(self, *, process_key: str | None = None, status: str | None = None,
@@ -348,7 +356,7 @@ class Engine:
             old = self.store.specs_for(source.id, source.spec_json)
             new = self.store.specs_for(target.id, target.spec_json)
             # A fresh copy, never the live cached workflow: a refusal must leave nothing half-moved.
-            wf = self.store.load_state(case.state, *old)
+            wf = self.store.load_state(self._stored_state(s, case.id), *old)
             wf.script_engine = self.script_engine
             before = self._data(wf)
             details = change(wf, *new) or {}
@@ -456,8 +464,13 @@ class Engine:
             return inbox.task_info(row)
 
     def complete_task(self, task_id: str, variables: dict[str, Any] | None, actor: str,
-                      validate_form: bool = True, absent_checkbox_is_false: bool = True) -> CaseInfo:
-        """Complete a ready user task with variables and run the case to its next wait state."""
+                      validate_form: bool = True, absent_checkbox_is_false: bool = True,
+                      strict: bool = False) -> CaseInfo:
+        """Complete a ready user task with variables and run the case to its next wait state.
+
+        ``strict`` (the REST API) refuses, per key, what form validation would drop:
+        variables the task's form does not have, read-only fields and protected variables.
+        """
         with self.unit_of_work() as s:
             row = self._ready_task(s, task_id, lock=True)
             case = s.info["locked_case"]
@@ -467,7 +480,7 @@ class Engine:
                 raise Conflict("任务已不在待办状态")
             values = dict(variables or {})
             if validate_form:
-                values = self._validated(t, values, absent_checkbox_is_false, case.started_at)
+                values = self._validated(t, values, absent_checkbox_is_false, case.started_at, strict)
             # What the case looked like to this task: the baseline of the history entry's
             # changes (and no extra walk of the task tree).
             before = dict(t.data)
@@ -479,6 +492,7 @@ class Engine:
             status.move_task(row, "completed")
             row.completed_at, row.completed_by = now, actor
             records.update_task(s, row, "state", "completed_at", "completed_by")
+            s.info["closed_tasks"] = [row.id]
             s.info["active"] = active = wfstate.active_tasks(wf)
             after = self._data(wf, active)
             self._event(s, case.id, actor, "task_completed",
@@ -618,11 +632,17 @@ class Engine:
         wf = self.store.cached_workflow(case.id, case.version)
         if wf is None:
             spec, subs = self._specs(s, case.definition_id)
-            wf = self.store.load_state(case.state, spec, subs)
+            wf = self.store.load_state(self._stored_state(s, case.id), spec, subs)
             wf.script_engine = self.script_engine
         if keep:  # read-only use: put it straight back
             self.store.keep_workflow(case.id, case.version, wf)
         return wf
+
+    def _stored_state(self, s: Session, case_id: str) -> bytes:
+        stored = records.load_state(s, case_id)
+        if stored is None:
+            raise NotFound(f"案件 {case_id!r} 没有流程状态")
+        return stored
 
     def _run(self, wf: BpmnWorkflow, case: Case) -> None:
         completed = wfstate.completed_sink(wf)
@@ -642,7 +662,8 @@ class Engine:
         ``after`` is the case's data after the step when the caller already has it.
         """
         self._mirror(s, case, wf, before, actor, now, after)
-        records.save_case(s, case)  # UPDATE … WHERE version = old: Conflict if someone saved first
+        # UPDATE … WHERE version = old: Conflict if someone saved first; then the state row.
+        records.save_case(s, case, self.store.dump_state(wf), STATE_FORMAT)
         self.store.keep_workflow(case.id, case.version, wf)
 
     def _mirror(self, s: Session, case, wf: BpmnWorkflow, before: dict[str, Any], actor: str,
@@ -661,7 +682,8 @@ class Engine:
             data = self._data(wf, active)
         self._log_notices(s, case, wf, actor)
         ready = [t for t in active if t.has_state(TaskState.READY) and isinstance(t.task_spec, UserTaskMixin)]
-        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready)
+        open_tasks = inbox.sync_tasks(s, case, wf, self.script_engine, now, ready,
+                                      closed_ids=tuple(s.info.pop("closed_tasks", ())))
         arrived = [t for t in open_tasks if t.created_at == now]
         if arrived:
             notifications.tasks_arrived(s, case.process_key, data.get("title"), arrived, now, actor)
@@ -678,24 +700,34 @@ class Engine:
         case_search.sync_row(s, case.id, case.started_at, case.summary or {}, summary)
         case.summary = summary
         self._sync_units(s, case, data, open_tasks)
-        case.state = self.store.dump_state(wf)
-        case.serializer_version = STATE_FORMAT
         case.updated_at = now
 
     def _sync_units(self, s: Session, case, data: dict[str, Any], open_tasks: list) -> None:
         units = {u[:64] for u in (data.get(k) for k in UNIT_VARIABLES) if isinstance(u, str) and u}
         units |= {t.unit_code for t in open_tasks if t.unit_code}
         accused = data.get("accused_unit")
+        accused = accused[:64] if isinstance(accused, str) and accused else None
         have = set(case.units or [])
-        rows = [(u, None) for u in sorted(units - have)]
-        # (a unit both involved and accused keeps its involved row: case_units has one row
-        # per unit, and the access policy also reads accused_unit from the case summary)
-        if (isinstance(accused, str) and accused and f"{ACCUSED_ROLE}:{accused}" not in have
-                and accused not in have and accused not in units):
-            rows.append((accused[:64], ACCUSED_ROLE))
-            units.add(f"{ACCUSED_ROLE}:{accused}")
-        if rows:
-            records.insert_case_units(s, case.id, rows)
+        marker = f"{ACCUSED_ROLE}:{accused}" if accused else None
+        if marker and marker in have and accused in units - have:
+            # 第三十条第三款: a 检举控告 recorded against a unit is never handed to it later
+            # (its tasks would reach people the access policy keeps from the case).
+            routed = [k for k in UNIT_VARIABLES if data.get(k) == accused] or ["handling_unit"]
+            message = f"检举控告事项不能交由被检举控告的单位（{unit_name(accused)}）办理"
+            raise InvalidInput(message + "（《信访工作条例》第三十条）", {k: message for k in routed})
+        # case_units has one row per unit; the accused unit's row says ``accused`` even when
+        # the unit is also involved, so the access policy reads that row alone. ``units``
+        # lists the accused unit itself only when it was involved when first accused.
+        rows = [(u, None) for u in sorted(units - have) if u != accused]
+        if marker and marker not in have:
+            if accused in have:
+                records.mark_accused(s, case.id, accused)
+            else:
+                rows.append((accused, ACCUSED_ROLE))
+            units.add(marker)
+        if rows or not units <= have:
+            if rows:
+                records.insert_case_units(s, case.id, rows)
             case.units = sorted(have | units)
 
     def _log_notices(self, s: Session, case: Case, wf: BpmnWorkflow, actor: str) -> None:
@@ -786,21 +818,28 @@ class Engine:
         return None
 
     def _validated(self, t, values: dict[str, Any], absent_checkbox_is_false: bool,
-                   started_at: dt.datetime | None = None) -> dict[str, Any]:
-        spiff_form = getattr(t.task_spec, "form", None)
-        if spiff_form is None or not getattr(spiff_form, "fields", None):
-            return values
-        from forms import Form, validate_or_raise
+                   started_at: dt.datetime | None = None, strict: bool = False) -> dict[str, Any]:
+        from forms import Form, refused_keys, validate
         from forms.dates import date_errors
 
-        form = Form.from_spiff(spiff_form)
-        clean = validate_or_raise(form, values, existing=t.data,
-                                  evaluate=lambda text: self.script_engine.evaluate(t, text),
-                                  absent_checkbox_is_false=absent_checkbox_is_false)
-        # A date a person enters is not in the future (unless planned) nor before the case's
-        # earlier events the form names: a wrong 送达 date would move a statutory window.
-        errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
-                             registered=local_date(started_at) if started_at else None)
+        spiff_form = getattr(t.task_spec, "form", None)
+        has_form = spiff_form is not None and getattr(spiff_form, "fields", None)
+        if not has_form and not strict:
+            return values
+        form = Form.from_spiff(spiff_form) if has_form else Form(key=None, fields=[], notes=[])
+        clean, errors = validate(form, values, existing=t.data,
+                                 evaluate=lambda text: self.script_engine.evaluate(t, text),
+                                 absent_checkbox_is_false=absent_checkbox_is_false)
+        if strict:
+            # Compared with what the case would hold after the form (a read-only field's
+            # default counts as its value, so echoing form-variables back is fine).
+            refused = refused_keys(form, values, {**t.data, **clean}, protected=PROTECTED_VARIABLES)
+            errors = {**errors, **refused}
+        if not errors:
+            # A date a person enters is not in the future (unless planned) nor before the case's
+            # earlier events the form names: a wrong 送达 date would move a statutory window.
+            errors = date_errors(form.fields, clean, t.data, today=local_date(utcnow()),
+                                 registered=local_date(started_at) if started_at else None)
         if errors:
             raise InvalidInput(f"表单填写有误，{len(errors)} 项需要修改", errors)
         # Camunda submits an empty optional field as null; scripts may read every field.

@@ -110,6 +110,17 @@ class Overview:
     late_count: int = 0
     due_soon_count: int = 0
     presets: list[tuple[str, dt.date, dt.date]] = field(default_factory=list)
+    late_page: int = 1
+    soon_page: int = 1
+    page_size: int = queries.LIST_PAGE_SIZE
+
+    @property
+    def late_pages(self) -> int:
+        return max(1, -(-self.late_count // self.page_size))
+
+    @property
+    def soon_pages(self) -> int:
+        return max(1, -(-self.due_soon_count // self.page_size))
 
     @property
     def scope_name(self) -> str:
@@ -157,22 +168,35 @@ class Dashboard:
         filters.unit = access.dashboard_unit(user, filters.unit)
         return filters
 
-    def overview(self, user, filters: Filters, now: dt.datetime | None = None) -> Overview:
-        """The page: figures, weekly/domain/unit series and the late and due-soon lists."""
+    def overview(self, user, filters: Filters, now: dt.datetime | None = None, *, late_page: int = 1,
+                 soon_page: int = 1) -> Overview:
+        """The page: figures, weekly/domain/unit series and one page of each of the late and due-soon lists."""
         access.check_dashboard(user)
         as_of = now or utcnow()
+        size = queries.LIST_PAGE_SIZE
+        late_page, soon_page = max(1, int(late_page)), max(1, int(soon_page))
         with self.engine.unit_of_work() as s:
             report = compute_metrics(s, filters.date_from, filters.date_to, as_of=as_of, unit=filters.unit,
                                      due_soon_days=queries.DUE_SOON_DAYS)
             weeks = queries.weekly_figures(s, filters.date_from, filters.date_to, as_of=as_of, unit=filters.unit)
             domains = queries.domain_figures(s, filters.date_from, filters.date_to, as_of=as_of,
                                              unit=filters.unit, domains=DOMAINS)
-            late, soon = queries.late_and_due_soon_matters(s, user, as_of=as_of, unit=filters.unit)
+            late, late_count = queries.clock_page(s, user, "late", as_of=as_of, unit=filters.unit,
+                                                  offset=(late_page - 1) * size, limit=size)
+            soon, soon_count = queries.clock_page(s, user, "soon", as_of=as_of, unit=filters.unit,
+                                                  offset=(soon_page - 1) * size, limit=size)
+            # one row per matter: a 督办's answer clock joins the supervised case's row
+            late_m, soon_m = queries.matters_of(s, late), queries.matters_of(s, soon)
+            # the headings count matters: clocks folded into a row on this page are not counted twice
+            late_count -= len(late) - len(late_m)
+            soon_count -= len(soon) - len(soon_m)
+            late, soon = late_m, soon_m
         units = list(orgchart.UNITS) if user.county_wide else [orgchart.unit(user.unit_code)]
         return Overview(filters=filters, as_of=as_of, report=report, weeks=weeks, domains=domains,
                         late=queries.group_by_unit(late), due_soon=queries.group_by_unit(soon), units=units,
-                        can_issue=user.has_role(*access.LETTER_ROLES), late_count=len(late),
-                        due_soon_count=len(soon), presets=preset_ranges(local_date(as_of)))
+                        can_issue=user.has_role(*access.LETTER_ROLES), late_count=late_count,
+                        due_soon_count=soon_count, presets=preset_ranges(local_date(as_of)),
+                        late_page=late_page, soon_page=soon_page, page_size=size)
 
     def metrics(self, user, filters: Filters, now: dt.datetime | None = None) -> dict[str, Any]:
         """The figures as JSON: totals of the scope, per unit, per week and per domain."""

@@ -149,6 +149,10 @@ def load_demo(engine, cases: int = 300, if_empty: bool = False, *, seed: int = D
     screening = _screening_rounds(engine, sim, rng, policy, now)
     letters = _letters(engine, sim, rng, policy, now)
     claimed = _claims(engine, sim, rng, now)
+    # Issue the documents of every remaining notice now, so the first page opened after
+    # loading does not do it.
+    while documents.sync_documents(engine):
+        pass
     with engine.unit_of_work() as s:
         figures = compute_metrics(s, (now - dt.timedelta(days=HISTORY_DAYS)).astimezone(SHANGHAI).date(),
                                   now.astimezone(SHANGHAI).date(), as_of=now)

@@ -1,4 +1,4 @@
-"""DMN decision tables as Camunda Modeler writes them, run through the sandbox.
+"""DMN decision tables as Camunda Modeler writes them, their cells run in an evaluation worker.
 
 SpiffWorkflow's own DMN engine evaluates every cell as Python (``"a","b"`` or ``[1..5]``
 fail) and knows two hit policies.  Here each decision table is read from the DMN XML
@@ -36,6 +36,7 @@ from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine import expressions, sandbox
 from engine.errors import Problem, ScriptError
+from engine.evaluation import codec, decide
 
 CAMUNDA_BPMN_NS = "http://camunda.org/schema/1.0/bpmn"
 CAMUNDA_DMN_NS = "http://camunda.org/schema/1.0/dmn"
@@ -145,28 +146,10 @@ def compile_output_entry(text: str | None, language: str | None = None) -> sandb
 
 def _coerce(value: Any, type_ref: str | None, what: str) -> Any:
     """Camunda's type transformation of input and output values by typeRef."""
-    kind = (type_ref or "").strip().lower()
-    if value is None or isinstance(value, bool) and kind != "string":
-        return value
     try:
-        if kind in ("integer", "long") and isinstance(value, (str, float)):
-            number = float(value) if isinstance(value, str) and "." in value else value
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError(value)
-            return int(number)
-        if kind == "double" and isinstance(value, (int, str)):
-            return float(value)
-        if kind == "boolean" and isinstance(value, str):
-            if value.strip().lower() not in ("true", "false"):
-                raise ValueError(value)
-            return value.strip().lower() == "true"
-        if kind in ("date", "datetime", "date and time") and isinstance(value, (str, date)):
-            return sandbox.to_datetime(value)
-        if kind == "string" and isinstance(value, (int, float)):
-            return str(value).lower() if isinstance(value, bool) else str(value)
-    except (ValueError, ScriptError):
-        raise DecisionError(f"{what}: cannot read {value!r} as {type_ref}") from None
-    return value
+        return decide.coerce(value, type_ref, what)
+    except decide.CellProblem as exc:
+        raise DecisionError(exc.message) from None
 
 
 # --------------------------------------------------------------------------- parsing
@@ -357,14 +340,13 @@ def dmn_problems(root, filename: str | None = None) -> list[Problem]:
 
 # --------------------------------------------------------------------------- evaluation
 
-_DEFAULT_SANDBOX = sandbox.Sandbox()
+def environment_for(task):
+    """The evaluation environment of the workflow's script engine, or one with default limits."""
+    from engine.scripting import IsolatedEnvironment
 
-
-def sandbox_for(task) -> sandbox.Sandbox:
-    """The sandbox of the workflow's script engine (with its helper functions), or a bare one."""
     engine = getattr(getattr(task, "workflow", None), "script_engine", None)
-    box = getattr(getattr(engine, "environment", None), "sandbox", None)
-    return box if isinstance(box, sandbox.Sandbox) else _DEFAULT_SANDBOX
+    environment = getattr(engine, "environment", None)
+    return environment if isinstance(environment, IsolatedEnvironment) else IsolatedEnvironment()
 
 
 def _freeze(value):
@@ -393,6 +375,8 @@ class CamundaDecisionEngine(DMNEngine):
         self._outputs = [[(self._key(e.output), e.output, compile_output_entry(
                             e.text, getattr(e, "expression_language", None)))
                           for e in rule.outputEntries] for rule in table.rules]
+        self._table: dict | None = None  # built on first use, then sent with every request
+        self._names: frozenset[str] = frozenset()
 
     @staticmethod
     def _key(output) -> str:
@@ -401,56 +385,53 @@ class CamundaDecisionEngine(DMNEngine):
     def _fail(self, message: str) -> DecisionError:
         return DecisionError(f"decision '{self.decision_id}': {message}")
 
-    def _matches(self, box: sandbox.Sandbox, ns: dict, tests, values) -> bool:
-        for test, value, alias in zip(tests, values, self._aliases):
-            if test is None:
-                continue
-            ns[expressions.CELL_INPUT] = value
-            if alias:
-                ns[alias] = value
-            try:
-                if not box.run(test, ns):
-                    return False
-            except ScriptError as exc:
-                if isinstance(exc.__cause__, TypeError):
-                    return False  # FEEL: comparing null or mixed types is not a match
-                raise
-        return True
+    def _table_data(self) -> dict:
+        """The designer-written cells as data for the evaluation worker (engine/evaluation/decide.py)."""
+        def cell(compiled):
+            return None if compiled is None else [compiled.source, compiled.internal]
 
-    def matching_rules(self, data: dict, box: sandbox.Sandbox | None = None) -> list[tuple[Rule, dict]]:
-        """The rules that match ``data`` with their outputs, before the hit policy is applied."""
-        box = box or _DEFAULT_SANDBOX
         table = self.decision_table
-        ns = box.namespace(data)
-        values = []
-        for column, compiled in zip(table.inputs, self._inputs):
-            what = f"input '{column.label or column.id}' ({column.expression})"
-            try:
-                value = box.run(compiled, ns)
-            except ScriptError as exc:
-                raise self._fail(f"{what}: {exc.message}") from exc
-            values.append(_coerce(value, column.typeRef, what))
-        matched = []
-        for rule, tests, outputs in zip(table.rules, self._tests, self._outputs):
-            try:
-                if not self._matches(box, ns, tests, values):
-                    continue
-                result = {}
-                for key, column, compiled in outputs:
-                    value = box.run(compiled, ns) if compiled is not None else None
-                    result[key] = _coerce(value, column.typeRef, f"output '{key}'")
-            except DecisionError:
-                raise
-            except ScriptError as exc:
-                raise self._fail(f"rule {rule.row_number} ({rule.id}): {exc.message}") from exc
-            matched.append((rule, result))
-            if self.hit_policy == "FIRST":
-                break
-        return matched
+        return {
+            "first": self.hit_policy == "FIRST",
+            "inputs": [{"code": cell(compiled), "type": column.typeRef, "alias": alias,
+                        "what": f"input '{column.label or column.id}' ({column.expression})"}
+                       for column, compiled, alias in zip(table.inputs, self._inputs, self._aliases)],
+            "rules": [{"label": f"rule {rule.row_number} ({rule.id})", "tests": [cell(t) for t in tests],
+                       "outputs": [[key, cell(compiled), column.typeRef] for key, column, compiled in outputs]}
+                      for rule, tests, outputs in zip(table.rules, self._tests, self._outputs)],
+        }
 
-    def evaluate_data(self, data: dict, box: sandbox.Sandbox | None = None) -> list[dict]:
+    def _variable_names(self) -> frozenset[str]:
+        cells = [*self._inputs, *(t for tests in self._tests for t in tests),
+                 *(compiled for outputs in self._outputs for _, _, compiled in outputs)]
+        return frozenset().union(*(c.names for c in cells if c is not None))
+
+    def matching_rules(self, data: dict, environment=None) -> list[tuple[Rule, dict]]:
+        """The rules that match ``data`` with their outputs, before the hit policy is applied.
+
+        The cells are evaluated in an evaluation worker, the whole table in one request.
+        """
+        from engine.scripting import IsolatedEnvironment
+
+        environment = environment or IsolatedEnvironment()
+        if self._table is None:
+            self._table, self._names = self._table_data(), self._variable_names()
+        try:
+            variables = {name: codec.encode(data[name], name) for name in self._names if name in data}
+        except codec.CodecError as exc:
+            raise self._fail(f"variable {exc}") from None
+        (answer,) = environment.pool.run([{"op": "decide", "table": self._table, "vars": variables}])
+        if "error" in answer:
+            error = answer["error"]
+            if error.get("type") == "decision":
+                raise DecisionError(str(error.get("message")))
+            raise self._fail(str(error.get("message")))
+        rules = self.decision_table.rules
+        return [(rules[index], outputs) for index, outputs in answer["ok"]]
+
+    def evaluate_data(self, data: dict, environment=None) -> list[dict]:
         """Camunda's decision result for ``data``: one dict of outputs per result, hit policy applied."""
-        matched = self.matching_rules(data, box)
+        matched = self.matching_rules(data, environment)
         policy = self.hit_policy
         if policy == "UNIQUE" and len(matched) > 1:
             rows = ", ".join(str(rule.row_number) for rule, _ in matched)
@@ -492,11 +473,11 @@ class CamundaDecisionEngine(DMNEngine):
 
     def evaluate(self, task) -> list[dict]:
         """Camunda's decision result for a task's data."""
-        return self.evaluate_data(task.data, sandbox_for(task))
+        return self.evaluate_data(task.data, environment_for(task))
 
     def decide(self, task) -> list[Rule]:
         """The rules that match the task's data (SpiffWorkflow's API)."""
-        return [rule for rule, _ in self.matching_rules(task.data, sandbox_for(task))]
+        return [rule for rule, _ in self.matching_rules(task.data, environment_for(task))]
 
     def result(self, task) -> dict:
         """The outputs merged into task data when no result variable is set (SpiffWorkflow's API)."""

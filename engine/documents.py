@@ -359,16 +359,14 @@ def _issued_before_notice(session: Session, case_id: str, kind_key: str) -> Docu
 def pending_notices(session: Session, case_id: str | None = None, limit: int = 500) -> list[Event]:
     """Notice events of a document kind that no document has been issued for yet, oldest first."""
     issued = select(Document.notice_event_id).where(Document.notice_event_id.is_not(None))
-    query = select(Event).where(Event.kind == "notice", Event.id.not_in(issued)).order_by(Event.id)
+    # The notice's kind is read inside the JSON by the database, so notices that never
+    # become documents (催办函, 备案报告 …) are not loaded again on every call.
+    query = (select(Event).where(Event.kind == "notice", Event.id.not_in(issued), Event.case_id.is_not(None),
+                                 Event.data["kind"].as_string().in_(list(NOTICE_KINDS)))
+             .order_by(Event.id).limit(limit))
     if case_id is not None:
         query = query.where(Event.case_id == case_id)
-    out = []
-    for e in session.scalars(query):
-        if isinstance(e.data, dict) and e.data.get("kind") in NOTICE_KINDS and e.case_id:
-            out.append(e)
-            if len(out) >= limit:
-                break
-    return out
+    return list(session.scalars(query))
 
 
 def sync_documents(engine, case_id: str | None = None, limit: int = 500) -> int:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins import UserTaskMixin
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import records, status
@@ -85,6 +85,23 @@ def _interpolate(text: str, task, script_engine) -> Any:
         raise ScriptError(f"任务“{task.task_spec.bpmn_name or task.task_spec.name}”的表达式 {text!r} 求值失败：{exc}") from exc
 
 
+def _interpolate_all(attrs: dict[str, str], names: tuple[str, ...], task, script_engine) -> dict[str, Any]:
+    """The values of several Camunda attributes of one task, evaluated in one round trip."""
+    texts = {name: attrs[name] for name in names if name in attrs}
+    dynamic = [name for name, text in texts.items() if "{" in text]
+    values = {name: text for name, text in texts.items() if name not in dynamic}
+    if len(dynamic) > 1 and hasattr(script_engine, "evaluate_texts"):
+        try:
+            values.update(zip(dynamic, script_engine.evaluate_texts(task, [texts[n] for n in dynamic])))
+        except ScriptError:
+            raise
+        except Exception as exc:  # every evaluation failure becomes one clear error
+            raise ScriptError(f"任务“{task.task_spec.bpmn_name or task.task_spec.name}”的表达式求值失败：{exc}") from exc
+    else:
+        values.update({name: _interpolate(texts[name], task, script_engine) for name in dynamic})
+    return values
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -117,15 +134,17 @@ def ready_user_tasks(wf) -> list:
     return [t for t in wf.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTaskMixin)]
 
 
-def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_tasks: list | None = None) -> list:
+def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_tasks: list | None = None,
+               closed_ids: tuple[str, ...] = ()) -> list:
     """Insert rows for newly ready user tasks, close rows whose task is no longer ready.
 
-    ``ready_tasks`` are the workflow's ready user tasks when the caller has them.
+    ``ready_tasks`` are the workflow's ready user tasks when the caller has them;
+    ``closed_ids`` are tasks the command itself closed (their candidate rows go too).
     Returns the case's open task rows after the step.
     """
     open_rows = {r.id: r for r in records.open_tasks(s, case.id)}
     ready = {str(t.id): t for t in (ready_user_tasks(wf) if ready_tasks is None else ready_tasks)}
-    still_open, new_rows = [], []
+    still_open, new_rows, closed = [], [], list(closed_ids)
     for task_id, row in open_rows.items():
         if task_id in ready:
             still_open.append(row)
@@ -134,6 +153,8 @@ def sync_tasks(s: Session, case, wf, script_engine, now: dt.datetime, ready_task
         status.move_task(row, "completed" if t is not None and t.has_state(TaskState.COMPLETED) else "cancelled")
         row.completed_at = row.completed_at or now
         records.update_task(s, row, "state", "completed_at")
+        closed.append(row.id)
+    records.delete_candidates(s, closed)
     starter_unit = _starter_unit(s, case)
     for task_id, t in ready.items():
         if task_id not in open_rows:
@@ -163,19 +184,20 @@ def _starter_unit(s: Session, case):
 
 def _new_row(case: Case, t, script_engine, now: dt.datetime, starter_unit=lambda: None) -> Task:
     attrs = user_task_attributes(t.task_spec)
-    groups = _as_list(_interpolate(attrs["candidateGroups"], t, script_engine)) if "candidateGroups" in attrs else []
+    value = _interpolate_all(attrs, ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
+                                     "priority"), t, script_engine)
+    groups = _as_list(value["candidateGroups"]) if "candidateGroups" in attrs else []
     # bare names as Camunda Modeler users write them become unit:role (engine/groups.py)
     groups = resolve_groups(groups, lambda: responsible_unit(t.data, starter_unit),
                             t.task_spec.bpmn_name or t.task_spec.name)
-    users = _as_list(_interpolate(attrs["candidateUsers"], t, script_engine)) if "candidateUsers" in attrs else []
-    assignee = _interpolate(attrs["assignee"], t, script_engine) if "assignee" in attrs else None
-    due = _as_datetime(_interpolate(attrs["dueDate"], t, script_engine), "期限 dueDate", t) if "dueDate" in attrs else None
-    follow = (_as_datetime(_interpolate(attrs["followUpDate"], t, script_engine), "跟进日期", t)
-              if "followUpDate" in attrs else None)
+    users = _as_list(value["candidateUsers"]) if "candidateUsers" in attrs else []
+    assignee = value["assignee"] if "assignee" in attrs else None
+    due = _as_datetime(value["dueDate"], "期限 dueDate", t) if "dueDate" in attrs else None
+    follow = _as_datetime(value["followUpDate"], "跟进日期", t) if "followUpDate" in attrs else None
     priority = 50
     if "priority" in attrs:
         try:
-            priority = int(_interpolate(attrs["priority"], t, script_engine))
+            priority = int(value["priority"])
         except (TypeError, ValueError):
             raise ScriptError(f"任务“{t.task_spec.bpmn_name}”的优先级 {attrs['priority']!r} 不是整数") from None
     unit = next((u for u, _ in map(split_group, groups) if u), None)
@@ -208,12 +230,14 @@ def task_query(*, case_id=None, assignee=None, candidate_groups=None, candidate_
         q = q.where(Task.assignee.is_(None))
     if candidate_groups is not None or candidate_users is not None:
         conds = []
+        # Driven from the candidate rows (ready tasks only, covering index name/kind/task_id),
+        # so the work is the group's open tasks, never a walk over every ready task.
         if candidate_groups:
-            conds.append(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "group",
-                                        TaskCandidate.name.in_(list(candidate_groups))))
+            conds.append(Task.id.in_(select(TaskCandidate.task_id).where(
+                TaskCandidate.name.in_(list(candidate_groups)), TaskCandidate.kind == "group")))
         if candidate_users:
-            conds.append(exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.kind == "user",
-                                        TaskCandidate.name.in_(list(candidate_users))))
+            conds.append(Task.id.in_(select(TaskCandidate.task_id).where(
+                TaskCandidate.name.in_(list(candidate_users)), TaskCandidate.kind == "user")))
         q = q.where(or_(*conds)) if conds else q.where(False)
     if completed_by:
         q = q.where(Task.completed_by == completed_by)
@@ -249,24 +273,39 @@ def _sorted(q, sort_by: str, descending: bool):
     if col is None:
         raise InvalidInput(f"不支持按 {sort_by!r} 排序", {"sortBy": "unknown sort key"})
     order = col.desc() if descending else col.asc()
+    if col is Task.created_at or col is Task.id:  # never NULL: the index on it gives the order
+        return q.order_by(order, Task.id.desc() if descending else Task.id)
     # NULL due dates last either way; then a stable tie-breaker.
     return q.order_by(col.is_(None), order, Task.created_at, Task.id)
 
 
+# No list answers more than this many tasks at once (REST clients page with firstResult).
+LIST_LIMIT = 1000
+
+
 def list_tasks(s: Session, *, sort_by: str = "due", descending: bool = False, offset: int = 0,
                limit: int | None = None, **filters) -> list[TaskInfo]:
-    """Tasks matching the filters, sorted and paginated, each with its case summary."""
-    q = _sorted(task_query(**filters), sort_by, descending).offset(max(0, int(offset or 0)))
-    if limit is not None:
-        q = q.limit(max(0, int(limit)))
-    rows = list(s.scalars(q))
-    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_({r.case_id for r in rows})))} if rows else {}
+    """Tasks matching the filters, sorted and paginated, each with its case summary.
+
+    The page is found first by id alone (sorting, filtering and the access probe run on
+    covering indexes), then only its rows and their cases are read. At most LIST_LIMIT.
+    """
+    limit = LIST_LIMIT if limit is None else min(max(0, int(limit)), LIST_LIMIT)
+    q = _sorted(task_query(**filters).with_only_columns(Task.id), sort_by, descending)
+    ids = list(s.scalars(q.offset(max(0, int(offset or 0))).limit(limit)))
+    if not ids:
+        return []
+    found = {r.id: r for r in s.scalars(select(Task).where(Task.id.in_(ids)))}
+    rows = [found[i] for i in ids if i in found]
+    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_({r.case_id for r in rows})))}
     return [task_info(r, cases.get(r.case_id)) for r in rows]
 
 
-def count_tasks(s: Session, **filters) -> int:
-    """How many tasks match the filters."""
+def count_tasks(s: Session, cap: int | None = None, **filters) -> int:
+    """How many tasks match the filters; with ``cap``, counting stops there (an answer of ``cap`` means "cap or more")."""
     for key in ("sort_by", "descending", "offset", "limit"):
         filters.pop(key, None)
-    sub = task_query(**filters).with_only_columns(Task.id).subquery()
-    return s.scalar(select(func.count()).select_from(sub)) or 0
+    query = task_query(**filters).with_only_columns(Task.id)
+    if cap is not None:
+        query = query.limit(cap)
+    return s.scalar(select(func.count()).select_from(query.subquery())) or 0

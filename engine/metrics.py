@@ -49,9 +49,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, exists, func, literal, select, true
+from sqlalchemy.orm import aliased
 
 from engine.calendar import SHANGHAI, due_soon_until
+from persistence.models_clocks import Clock
+
+_FOLLOW = aliased(Clock)
 
 ACCEPTANCE_KINDS = ("acceptance",)
 HANDLING_KINDS = ("handling", "review", "recheck")
@@ -79,6 +83,11 @@ class Rate:
         """Count one decided item."""
         self.denominator += 1
         self.numerator += 1 if success else 0
+
+    def add_many(self, decided: int, successes: int) -> None:
+        """Count ``decided`` items of which ``successes`` succeeded."""
+        self.denominator += decided
+        self.numerator += successes
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -153,9 +162,37 @@ class _Tally:
         return out
 
 
+def _snapshot_clocks(as_of: datetime):
+    """Conditions on clocks running at ``as_of`` that owe a duty (see the module doc)."""
+    from persistence.models import Case
+    from persistence.models_clocks import Clock
+
+    cancelled = exists().where(Case.id == Clock.case_id, Case.status == "cancelled")
+    return (Clock.kind.not_in(SNAPSHOT_EXCLUDED), Clock.start <= as_of, ~cancelled)
+
+
+def running_at(session, as_of: datetime) -> list:
+    """Conditions selecting the clocks running at ``as_of``, each an index range on stopped_at.
+
+    Still running, or stopped only after ``as_of``; the second is left out when no clock
+    stopped after ``as_of`` (the usual case, as_of = now: one index probe for the max).
+    """
+    last_stop = session.scalar(select(func.max(Clock.stopped_at)))
+    if last_stop is not None and last_stop > as_of:
+        return [Clock.stopped_at.is_(None), Clock.stopped_at > as_of]
+    return [Clock.stopped_at.is_(None)]
+
+
 def compute_metrics(session, date_from: date, date_to: date, *, as_of: datetime | None = None,
                     unit: str | None = None, due_soon_days: int = 3) -> MetricsReport:
-    """Figures for ``[date_from, date_to]`` county-wide and per unit (see module doc)."""
+    """Figures for ``[date_from, date_to]`` county-wide and per unit (see module doc).
+
+    Every query is bounded by the range or by the deadline: clocks decided in the range
+    (index kind/stopped_at, or open clocks by due), handling periods finished in the
+    range, events in the range, and for the snapshot only open clocks due before the
+    end of the due-soon window. Counting happens in SQL (GROUP BY); nothing scales
+    with the number of open cases that are not yet due.
+    """
     from persistence.models import Case, Event
     from persistence.models_clocks import Clock
 
@@ -163,75 +200,76 @@ def compute_metrics(session, date_from: date, date_to: date, *, as_of: datetime 
     start, end = range_bounds(date_from, date_to)
     tally = _Tally(unit)
 
-    # Rates on clocks decided in the range.
-    decided = session.scalars(select(Clock).where(
-        Clock.kind.in_(ACCEPTANCE_KINDS + HANDLING_KINDS),
-        or_(and_(Clock.stopped_at >= start, Clock.stopped_at < end),
-            and_(Clock.stopped_at.is_(None), Clock.paused_at.is_(None),
-                 Clock.due >= start, Clock.due < end, Clock.due < as_of)),
-    ))
-    handled_cases: dict[str, Clock] = {}
-    for c in decided:
-        if c.stopped_at is not None and c.stopped_at > as_of:
-            continue  # recorded after as_of: not known yet at that instant
-        on_time = c.stopped_at is not None and c.stopped_at <= c.due
-        for m in tally.targets(c.unit_code):
-            rate = m.timely_acceptance if c.kind in ACCEPTANCE_KINDS else m.on_time_handling
-            rate.add(on_time)
-        if c.kind == "handling" and c.stopped_at is not None:
-            handled_cases[c.case_id] = c
+    def scoped(query, column):
+        return query.where(column == unit) if unit is not None else query
 
-    # 一次性化解率: no 复查/复核 clock and no later case of the same matter.
-    if handled_cases:
-        ids = list(handled_cases)
-        followed = set(session.scalars(select(Clock.case_id).where(
-            Clock.case_id.in_(ids), Clock.kind.in_(FOLLOW_UP_KINDS), Clock.start <= as_of)))
-        cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
-        keys = {c.matter_key for c in cases.values() if c.matter_key}
-        later: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-        if keys:
-            for key, case_id, started in session.execute(select(
-                    Case.matter_key, Case.id, Case.started_at).where(Case.matter_key.in_(keys))):
-                later[key].append((case_id, started))
-        for case_id, clock in handled_cases.items():
-            case = cases.get(case_id)
-            repeated = case is not None and case.matter_key is not None and any(
-                other != case_id and case.started_at < started <= as_of
-                for other, started in later.get(case.matter_key, []))
-            for m in tally.targets(clock.unit_code):
-                m.first_time_resolution.add(case_id not in followed and not repeated)
+    # Rates on clocks decided in the range: stopped in it (known by as_of), or running,
+    # unpaused and past due within it. Two index ranges, counted by unit and outcome.
+    on_time = case((and_(Clock.stopped_at.is_not(None), Clock.stopped_at <= Clock.due), 1), else_=0)
+    kinds = ACCEPTANCE_KINDS + HANDLING_KINDS
+    stopped = select(Clock.unit_code, Clock.kind, func.sum(on_time), func.count()).where(
+        Clock.kind.in_(kinds), Clock.stopped_at >= start, Clock.stopped_at < end, Clock.stopped_at <= as_of)
+    late_open = select(Clock.unit_code, Clock.kind, literal(0), func.count()).where(
+        Clock.stopped_at.is_(None), Clock.due >= start, Clock.due < end, Clock.due < as_of,
+        Clock.kind.in_(kinds), Clock.paused_at.is_(None))
+    for query in (stopped, late_open):
+        for unit_code, kind, successes, n in session.execute(
+                scoped(query, Clock.unit_code).group_by(Clock.unit_code, Clock.kind)):
+            for m in tally.targets(unit_code):
+                rate = m.timely_acceptance if kind in ACCEPTANCE_KINDS else m.on_time_handling
+                rate.add_many(n, int(successes or 0))
+
+    # 一次性化解率: cases whose handling period ended in the range, without a 复查/复核
+    # clock started by as_of and without a later case of the same matter by as_of.
+    other = aliased(Case)
+    followed = exists().where(_FOLLOW.case_id == Clock.case_id, _FOLLOW.kind.in_(FOLLOW_UP_KINDS),
+                              _FOLLOW.start <= as_of)
+    repeated = exists().where(other.matter_key == Case.matter_key, other.id != Case.id,
+                              other.started_at > Case.started_at, other.started_at <= as_of)
+    handled = scoped(select(Clock.case_id, Clock.unit_code, followed, Case.matter_key.is_not(None) & repeated)
+                     .join(Case, Case.id == Clock.case_id).where(
+        Clock.kind == "handling", Clock.stopped_at.is_not(None), Clock.stopped_at >= start,
+        Clock.stopped_at < end, Clock.stopped_at <= as_of), Clock.unit_code)
+    first_time: dict[str, tuple[str | None, bool]] = {}
+    for case_id, unit_code, was_followed, was_repeated in session.execute(handled):
+        first_time[case_id] = (unit_code, not was_followed and not was_repeated)
+    for unit_code, resolved in first_time.values():
+        for m in tally.targets(unit_code):
+            m.first_time_resolution.add(resolved)
 
     # Event figures: 访前化解率 and 满意率.
-    events = list(session.scalars(select(Event).where(
+    events = list(session.execute(select(Event.case_id, Event.kind, Event.data).where(
         Event.kind.in_(("screening_result", "evaluation")), Event.at >= start, Event.at < end,
         Event.at <= as_of)))
-    case_units = _handling_units(session, {e.case_id for e in events if e.case_id})
-    for e in events:
-        data = e.data or {}
-        unit_code = data.get("unit") or case_units.get(e.case_id)
+    case_units = _handling_units(session, {case_id for case_id, _, _ in events if case_id})
+    for case_id, kind, data in events:
+        data = data or {}
+        unit_code = data.get("unit") or case_units.get(case_id)
         for m in tally.targets(unit_code):
-            if e.kind == "evaluation" and "satisfied" in data:
+            if kind == "evaluation" and "satisfied" in data:
                 m.satisfaction.add(bool(data["satisfied"]))
-            elif e.kind == "screening_result" and "settled" in data:
+            elif kind == "screening_result" and "settled" in data:
                 m.pre_petition_resolution.add(bool(data["settled"]))
 
-    # Snapshot at as_of: overdue and due soon.
+    # Snapshot at as_of: overdue and due soon. "Running at as_of" so that a past as_of
+    # gives the list as it stood then; only clocks due before the window's end matter.
     soon = due_soon_until(as_of, due_soon_days)
-    # "Running at as_of" so that a past as_of gives the list as it stood then; a
-    # cancelled case owes nothing, and the objection window is a right, not a duty.
-    running = session.scalars(select(Clock).where(
-        Clock.kind.not_in(SNAPSHOT_EXCLUDED), Clock.start <= as_of,
-        or_(Clock.stopped_at.is_(None), Clock.stopped_at > as_of),
-        Clock.case_id.not_in(select(Case.id).where(Case.status == "cancelled"))))
-    for c in running:
-        for m in tally.targets(c.unit_code):
-            if c.no_holiday_data:
-                m.no_holiday_data += 1
-            paused = c.paused_at is not None and c.paused_at <= as_of
-            if not paused and c.due < as_of:
-                m.overdue += 1
-            elif as_of <= c.due < soon:
-                m.due_soon += 1
+    paused = and_(Clock.paused_at.is_not(None), Clock.paused_at <= as_of)
+    overdue = func.sum(case((and_(~paused, Clock.due < as_of), 1), else_=0))
+    due_soon = func.sum(case((Clock.due >= as_of, 1), else_=0))
+    conditions = _snapshot_clocks(as_of)
+    for running in running_at(session, as_of):
+        query = scoped(select(Clock.unit_code, overdue, due_soon).where(running, Clock.due < soon, *conditions),
+                       Clock.unit_code).group_by(Clock.unit_code)
+        for unit_code, n_overdue, n_soon in session.execute(query):
+            for m in tally.targets(unit_code):
+                m.overdue += int(n_overdue or 0)
+                m.due_soon += int(n_soon or 0)
+        flagged = scoped(select(Clock.unit_code, func.count()).where(
+            running, Clock.no_holiday_data == true(), *conditions), Clock.unit_code).group_by(Clock.unit_code)
+        for unit_code, n in session.execute(flagged):
+            for m in tally.targets(unit_code):
+                m.no_holiday_data += n
 
     return MetricsReport(date_from, date_to, as_of, tally.county, tally.units)
 

@@ -56,7 +56,7 @@ class Paperwork:
         """The case's documents (pending notices issued first), its 查询码, and the results
         a ready serve task of the user's waits for (to be issued with a 文号 before 送达)."""
         self._require_case(user, case_id)
-        documents.sync_documents(self.engine)
+        documents.sync_documents(self.engine, case_id=case_id)  # this case only: a page must not pay for the county
         with self.engine.unit_of_work(read_only=True) as s:
             docs = documents.case_documents(s, case_id)
             rows = [DocumentRow.of(d) for d in docs]

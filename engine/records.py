@@ -12,14 +12,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
-from persistence.models import Case, CaseUnit, ProcessDefinition, Task, TaskCandidate
+from persistence.models import Case, CaseState, CaseUnit, ProcessDefinition, Task, TaskCandidate
 
 CASES = Case.__table__
 TASKS = Task.__table__
+STATES = CaseState.__table__
 CASE_FIELDS = tuple(c.name for c in CASES.columns)
 TASK_FIELDS = tuple(c.name for c in TASKS.columns)
 _CASE_DATA_FIELDS = tuple(f for f in CASE_FIELDS if f not in ("id", "version"))
@@ -36,6 +37,16 @@ _INSERT_CASE = insert(CASES)
 _SAVE_CASE = (update(CASES)
               .where(CASES.c.id == bindparam("_id"), CASES.c.version == bindparam("_version"))
               .values({**{f: bindparam(f) for f in _CASE_DATA_FIELDS}, "version": bindparam("_new_version")}))
+_LOAD_STATE = select(STATES.c.state, STATES.c.serializer_version).where(STATES.c.case_id == bindparam("case_id"))
+_INSERT_STATE = insert(STATES)
+_SAVE_STATE = (update(STATES).where(STATES.c.case_id == bindparam("_case_id"))
+               .values(state=bindparam("state"), serializer_version=bindparam("serializer_version")))
+_DELETE_CANDIDATES = delete(TaskCandidate.__table__).where(
+    TaskCandidate.__table__.c.task_id.in_(bindparam("task_ids", expanding=True)))
+_MARK_ACCUSED = (update(CaseUnit.__table__)
+                 .where(CaseUnit.__table__.c.case_id == bindparam("_case_id"),
+                        CaseUnit.__table__.c.unit_code == bindparam("_unit"))
+                 .values(role=bindparam("role")))
 _OPEN_TASKS = select(TASKS).where(TASKS.c.case_id == bindparam("case_id"), TASKS.c.state == "ready")
 _INSERT_TASKS = insert(TASKS)
 _INSERT_CANDIDATES = insert(TaskCandidate.__table__)
@@ -80,7 +91,7 @@ class Record:
 
 
 class CaseRecord(Record):
-    """A row of ``cases``."""
+    """A row of ``cases`` (its workflow state lives in ``case_states``)."""
 
 
 class TaskRecord(Record):
@@ -108,19 +119,42 @@ def load_task_and_case(s: Session, task_id: str, lock: bool) -> tuple[TaskRecord
 
 
 def insert_case(s: Session, case: CaseRecord) -> None:
-    """Write a new case row (version 1)."""
+    """Write a new case row (version 1); its state row is written by the first save."""
     case.version = 1
+    case.state_saved = False
     s.connection().execute(_INSERT_CASE, case.values(CASE_FIELDS))
 
 
-def save_case(s: Session, case: CaseRecord) -> None:
-    """Write every field of a case, bumping its version; Conflict when someone else saved first."""
+def save_case(s: Session, case: CaseRecord, state: bytes, serializer_version: str) -> None:
+    """Write every field of a case and its state, bumping its version; Conflict when someone else saved first."""
     params = case.values(_CASE_DATA_FIELDS)
     params.update(_id=case.id, _version=case.version, _new_version=case.version + 1)
-    result = s.connection().execute(_SAVE_CASE, params)
+    conn = s.connection()
+    result = conn.execute(_SAVE_CASE, params)
     if result.rowcount != 1:
         raise Conflict("案件已被他人同时修改，请刷新后重试")
     case.version += 1
+    if case.__dict__.pop("state_saved", True):
+        conn.execute(_SAVE_STATE, {"_case_id": case.id, "state": state, "serializer_version": serializer_version})
+    else:  # the first save of a new case
+        conn.execute(_INSERT_STATE, {"case_id": case.id, "state": state, "serializer_version": serializer_version})
+
+
+def load_state(s: Session, case_id: str) -> bytes | None:
+    """A case's stored workflow state, or None when it has none."""
+    row = s.connection().execute(_LOAD_STATE, {"case_id": case_id}).first()
+    return row[0] if row is not None else None
+
+
+def delete_candidates(s: Session, task_ids: list[str]) -> None:
+    """Drop the candidate rows of tasks that are no longer ready (待认领 reads ready tasks only)."""
+    if task_ids:
+        s.connection().execute(_DELETE_CANDIDATES, {"task_ids": list(task_ids)})
+
+
+def mark_accused(s: Session, case_id: str, unit_code: str) -> None:
+    """Turn an involved unit's row into its ``accused`` row (the unit may no longer see the case)."""
+    s.connection().execute(_MARK_ACCUSED, {"_case_id": case_id, "_unit": unit_code, "role": "accused"})
 
 
 def open_tasks(s: Session, case_id: str) -> list[TaskRecord]:

@@ -150,6 +150,9 @@ class Compiled:
     code: CodeType
     mode: str        # "eval" or "exec"
     bounded: bool    # contains loops, comprehensions or functions: needs a step budget
+    internal: bool = False        # translated JUEL/FEEL that may use the translator's helpers
+    names: frozenset[str] = frozenset()  # the variables it can read or write
+    literal: tuple = ()  # (value,) when the source is one constant: nothing to evaluate
 
 
 # --------------------------------------------------------------------------- checking
@@ -567,17 +570,34 @@ def compile_source(source: str, mode: str = "eval", internal: bool = False) -> C
         raise ScriptRefused("; ".join(problems))
     try:
         tree = ast.parse(source, mode=mode)
+        literal = (tree.body.value,) if mode == "eval" and isinstance(tree.body, ast.Constant) else ()
         if internal:
             tree = _HelperNames().visit(tree)
         rewriter = _Rewriter()
         tree = rewriter.visit(tree)
         helpers = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id.startswith(HELPER)})
+        names = _variables_of(tree)
         module = ast.fix_missing_locations(_as_function(tree, mode, helpers))
         filename = "<expression>" if mode == "eval" else "<script>"
         code = _inner_code(compile(module, filename, "exec"), HELPER + "run")
     except (RecursionError, MemoryError):
         raise ScriptRefused(TOO_DEEP) from None
-    return Compiled(source, code, mode, rewriter.bounded)
+    return Compiled(source, code, mode, rewriter.bounded, internal, names, literal)
+
+
+def _variables_of(tree: ast.AST) -> frozenset[str]:
+    """Every variable name the code mentions, and the names given to getVariable.
+
+    No construct reaches a variable it does not name (no globals(), vars() or eval), so
+    these are all the case variables an evaluation needs to be sent.
+    """
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not node.id.startswith(HELPER):
+            names.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == HELPER + "var":
+            names.update(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return frozenset(names)
 
 
 # --------------------------------------------------------------------------- runtime guards
@@ -905,7 +925,10 @@ class Sandbox:
 
     def execute(self, source: str, context: dict, external: dict | None = None) -> None:
         """Run a script; its new and changed variables are written back into ``context``."""
-        compiled = compile_source(source, "exec")
+        self.execute_compiled(compile_source(source, "exec"), context, external)
+
+    def execute_compiled(self, compiled: Compiled, context: dict, external: dict | None = None) -> None:
+        """Run a compiled script; its new and changed variables are written back into ``context``."""
         ns = self.namespace(context, external)
         self.run(compiled, ns)
         self._write_back(ns, context, external or {})

@@ -2,95 +2,115 @@
 
 Conditions, timers, message payloads and script tasks all reach SpiffWorkflow's
 ``PythonScriptEngine.evaluate``/``execute``; here they are translated from what Camunda
-Modeler users write (:mod:`engine.expressions`) and run in :mod:`engine.sandbox` with the
-helper functions BPMN authors may call (docs/architecture.md, "Expressions available
-to BPMN authors").  Failures are :class:`engine.errors.ScriptError` naming the element
-and the expression, which the engine reports as they are.
+Modeler users write (:mod:`engine.expressions`), checked by :mod:`engine.sandbox` (so a
+refusal costs no round trip), and sent to an evaluation worker (:mod:`engine.evaluation`)
+with the case variables they name.  Nothing a designer wrote runs in this process; the
+helper functions BPMN authors may call (docs/architecture.md, "Expressions available to
+BPMN authors") run in the worker too.  Failures are :class:`engine.errors.ScriptError`
+naming the element and the expression, which the engine reports as they are.
 """
 from __future__ import annotations
 
-import importlib
 import logging
-from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine import expressions, orgchart, sandbox
+from engine import expressions, sandbox
 from engine.errors import ScriptError
+from engine.evaluation import WorkerLimits, codec, pool_for, raise_error
+from engine.evaluation.functions import CHINA, days_after, due, now, script_functions, warn_before  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 
-# China has kept UTC+8 without daylight saving since 1991; engine.clocks writes its ISO
-# texts in this offset too, so texts from now(), due() and clock_due() compare correctly.
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(CHINA).isoformat()
-
-
-def now() -> str:
-    """The current time as ISO 8601 text (+08:00, whole seconds)."""
-    return _iso(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-def due(kind: str, start: str | None = None) -> str:
-    """ISO due instant of the statutory period ``kind`` from ``start`` (default now)."""
-    from engine.clocks import due_date_of
-    return due_date_of(start if start is not None else now(), kind)
-
-
-def warn_before(due_iso: str, days: int | float) -> str:
-    """ISO instant ``days`` × 24 h before ``due_iso`` (for warning timers)."""
-    return _iso(datetime.fromisoformat(due_iso) - timedelta(days=days))
-
-
-def days_after(start_iso: str, n: int, working: bool = False) -> str:
-    """ISO instant ``n`` calendar (or working) days after ``start_iso``, off rest days."""
-    from engine.calendar import days_after as count
-    return _iso(count(start_iso, n, working=working).due)
-
-
 def default_functions() -> dict[str, object]:
-    """The helper functions of docs/architecture.md, with engine.clocks' when it is installed."""
-    functions: dict[str, object] = {
-        "now": now,
-        "due": due,
-        "warn_before": warn_before,
-        "days_after": days_after,
-        "superior": orgchart.superior,
-        "legal_channel": orgchart.legal_channel,
-        "unit_name": orgchart.unit_name,
-    }
-    try:
-        clocks = importlib.import_module("engine.clocks")
-    except ModuleNotFoundError as exc:
-        if exc.name != "engine.clocks":
-            raise  # a module clocks itself needs is missing: that is a real error
-        log.warning("engine.clocks is not installed; due(), clock_*() are unavailable to processes")
-    else:
-        functions.update(getattr(clocks, "SCRIPT_FUNCTIONS", {}) or {})
-    return functions
+    """The helper functions of docs/architecture.md (they run inside the evaluation worker)."""
+    return script_functions()
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """A SpiffWorkflow script environment that translates and sandboxes everything it runs."""
+def variables_for(compiled: sandbox.Compiled, context: dict | None, what: str = "") -> dict:
+    """The case variables ``compiled`` names, encoded for the worker."""
+    found = {}
+    for name in compiled.names:
+        if context and name in context:
+            try:
+                found[name] = codec.encode(context[name], name)
+            except codec.CodecError as exc:
+                raise ScriptError(f"variable {exc}{what}") from None
+    return found
 
-    def __init__(self, functions: dict[str, object] | None = None, limits: sandbox.Limits = sandbox.DEFAULT_LIMITS):
-        super().__init__(dict(functions or {}))
-        self.sandbox = sandbox.Sandbox(self.globals, limits)
+
+def job_for(op: str, compiled: sandbox.Compiled, context: dict | None, external: dict | None = None) -> dict:
+    """One job of a worker request (engine/evaluation/worker.py)."""
+    job = {"op": op, "code": [compiled.source, compiled.internal], "vars": variables_for(compiled, context)}
+    if external:
+        job["external"] = variables_for(compiled, {k: v for k, v in external.items() if k not in (context or {})})
+    return job
+
+
+class IsolatedEnvironment(BasePythonScriptEngineEnvironment):
+    """A SpiffWorkflow script environment that evaluates everything in a worker process."""
+
+    def __init__(self, limits: WorkerLimits | None = None):
+        # the documented helpers, for reference: the worker has its own copies
+        super().__init__(default_functions())
+        if limits is not None and not isinstance(limits, WorkerLimits):
+            raise TypeError(f"limits must be WorkerLimits, not {type(limits).__name__}; helper functions "
+                            f"run in the evaluation worker and cannot be passed in")
+        self.limits = limits or WorkerLimits()
+
+    @property
+    def pool(self):
+        """The worker pool for this environment's limits (shared within the process)."""
+        return pool_for(self.limits)
 
     def evaluate(self, expression, context, external_context=None, kind: str = "expression"):
         """Evaluate a condition or value (``${...}``, plain Python, or for timers an ISO literal)."""
-        compiled = expressions.compile_expression(expression, kind)
-        return self.sandbox.run(compiled, self.sandbox.namespace(context, external_context))
+        return self.evaluate_compiled(expressions.compile_expression(expression, kind), context, external_context)
+
+    def evaluate_compiled(self, compiled: sandbox.Compiled, context, external_context=None):
+        """Evaluate an already compiled expression in a worker (a literal needs none)."""
+        if compiled.literal:
+            return compiled.literal[0]
+        (result,) = self.pool.run([job_for("eval", compiled, context, external_context)])
+        if "error" in result:
+            raise_error(result["error"])
+        return result["ok"]
+
+    def evaluate_many(self, compiled: list[sandbox.Compiled], context) -> list:
+        """Several expressions on the same data in one round trip; each a value or a ScriptError."""
+        answers: list = [None] * len(compiled)
+        jobs, positions = [], []
+        for index, item in enumerate(compiled):
+            if item.literal:
+                answers[index] = item.literal[0]
+            else:
+                try:
+                    jobs.append(job_for("eval", item, context))
+                    positions.append(index)
+                except ScriptError as exc:
+                    answers[index] = exc
+        for index, result in zip(positions, self.pool.run(jobs) if jobs else []):
+            if "error" in result:
+                try:
+                    raise_error(result["error"])
+                except ScriptError as exc:
+                    answers[index] = exc
+            else:
+                answers[index] = result["ok"]
+        return answers
 
     def execute(self, script, context, external_context=None):
         """Run a script task's Python; new variables land in ``context`` (JSON-storable only)."""
-        self.sandbox.execute(script, context, external_context)
+        compiled = sandbox.compile_source(script, "exec")
+        (result,) = self.pool.run([job_for("exec", compiled, context, external_context)])
+        if "error" in result:
+            raise_error(result["error"])
+        for name in result["ok"]["del"]:
+            context.pop(name, None)
+        context.update(result["ok"]["set"])
         return True
 
     def call_service(self, context, **kwargs):
@@ -126,12 +146,12 @@ def _located(error: ScriptError, task, what: str, text: str) -> ScriptError:
 
 
 class SandboxScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine on the sandbox; errors name the element."""
+    """SpiffWorkflow's script engine on the isolated evaluation; errors name the element."""
 
-    environment: SandboxEnvironment
+    environment: IsolatedEnvironment
 
-    def __init__(self, environment: SandboxEnvironment | None = None):
-        super().__init__(environment or SandboxEnvironment(default_functions()))
+    def __init__(self, environment: IsolatedEnvironment | None = None):
+        super().__init__(environment or IsolatedEnvironment())
 
     def validate(self, expression):
         """Raise SyntaxError when ``expression`` cannot be translated and compiled."""
@@ -152,13 +172,24 @@ class SandboxScriptEngine(PythonScriptEngine):
 
     def evaluate_text(self, task, text: str):
         """A Camunda attribute value: plain text, one ``${...}`` (its value), or a composite text."""
-        try:
-            return self.environment.evaluate(text, task.data, kind="text")
-        except ScriptError as exc:
-            raise _located(exc, task, "the attribute", text) from exc
+        return self.evaluate_texts(task, [text])[0]
+
+    def evaluate_texts(self, task, texts: list[str]) -> list:
+        """Several Camunda attribute values of one task in one round trip (the first failure raises)."""
+        compiled = []
+        for text in texts:
+            try:
+                compiled.append(expressions.compile_expression(text, "text"))
+            except ScriptError as exc:
+                raise _located(exc, task, "the attribute", text) from exc
+        values = self.environment.evaluate_many(compiled, task.data)
+        for text, value in zip(texts, values):
+            if isinstance(value, ScriptError):
+                raise _located(value, task, "the attribute", text) from value
+        return values
 
     def execute(self, task, script, external_context=None):
-        """Run a script task's script in the sandbox."""
+        """Run a script task's script in an evaluation worker."""
         try:
             return self.environment.execute(script, task.data, external_context)
         except ScriptError as exc:
@@ -169,9 +200,6 @@ class SandboxScriptEngine(PythonScriptEngine):
         return expressions.check_expression(text, kind)
 
 
-def make_script_engine(extra_functions: dict | None = None,
-                       limits: sandbox.Limits = sandbox.DEFAULT_LIMITS) -> SandboxScriptEngine:
-    """The script engine for workflows: sandboxed, Camunda-aware, with the helper functions."""
-    functions = default_functions()
-    functions.update(extra_functions or {})
-    return SandboxScriptEngine(SandboxEnvironment(functions, limits))
+def make_script_engine(limits: WorkerLimits | None = None) -> SandboxScriptEngine:
+    """The script engine for workflows: Camunda-aware, isolated in worker processes with these limits."""
+    return SandboxScriptEngine(IsolatedEnvironment(limits))

@@ -14,6 +14,13 @@ app build one ``Settings`` at start and hand it down (``build_engine(settings)``
 | ``XINFANG_HOLIDAY_FILE`` | ``holiday_file`` | none: the shipped ``engine/holidays.json`` |
 | ``XINFANG_DEADLINE_RULES`` | ``deadline_rules_file`` | none (the built-in period rules) |
 | ``XINFANG_ORGCHART_FILE`` | ``orgchart_file`` | none: the demo county ``engine/data/orgcharts/demo-county.csv`` |
+| ``XINFANG_EVAL_TIMEOUT`` | ``evaluation_timeout`` | 2.0 wall-clock seconds per evaluation request |
+| ``XINFANG_EVAL_CPU_SECONDS`` | ``evaluation_cpu_seconds`` | 2 CPU seconds per request (RLIMIT_CPU) |
+| ``XINFANG_EVAL_MEMORY_MB`` | ``evaluation_memory_mb`` | 256 MB address space per worker (RLIMIT_AS) |
+| ``XINFANG_EVAL_WORKERS`` | ``evaluation_workers`` | 2 evaluation worker processes at most |
+
+The four ``XINFANG_EVAL_*`` limits bound designer code (docs/architecture.md, "Isolation
+of designer code").
 """
 from __future__ import annotations
 
@@ -37,6 +44,10 @@ class Settings:
     holiday_file: Path | None = None
     deadline_rules_file: Path | None = None
     orgchart_file: Path | None = None
+    evaluation_timeout: float = 2.0
+    evaluation_cpu_seconds: int = 2
+    evaluation_memory_mb: int = 256
+    evaluation_workers: int = 2
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -61,6 +72,19 @@ class Settings:
             "deadline_rules_file": path("XINFANG_DEADLINE_RULES"),
             "orgchart_file": path("XINFANG_ORGCHART_FILE"),
         }
+
+        def number(name: str, field: str, kind: type):
+            value = env.get(name, "").strip()
+            if value:
+                try:
+                    values[field] = kind(value)
+                except ValueError:
+                    raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
+
+        number("XINFANG_EVAL_TIMEOUT", "evaluation_timeout", float)
+        number("XINFANG_EVAL_CPU_SECONDS", "evaluation_cpu_seconds", int)
+        number("XINFANG_EVAL_MEMORY_MB", "evaluation_memory_mb", int)
+        number("XINFANG_EVAL_WORKERS", "evaluation_workers", int)
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
@@ -75,3 +99,8 @@ class Settings:
         folder = Path(self.data_dir).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The process environment with ``extra`` on top, for a child process (the benchmarks' servers)."""
+    return {**os.environ, **extra}

@@ -66,7 +66,9 @@ def make_serializer() -> BpmnWorkflowSerializer:
 class StateStore:
     """Turns workflows into stored text and back, caching specs and live workflows."""
 
-    def __init__(self, live_cache_size: int = 2000):
+    # A live petition workflow holds a few hundred KB of Python objects; 256 of them keep
+    # the cases people are working on warm and a web worker within its memory budget.
+    def __init__(self, live_cache_size: int = 256):
         self.serializer = make_serializer()
         self.registry = self.serializer.registry
         self._case_converter = CaseWorkflowConverter(BpmnWorkflow, self.registry)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import access, orgchart
 from engine.calendar import DUE_SOON_DAYS, due_soon_until, local_date
-from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, range_bounds
+from engine.metrics import HANDLING_KINDS, WINDOW_KINDS, Rate, compute_metrics, range_bounds, running_at
 from persistence.models import Case, CaseUnit, Event, Task
 from persistence.models_clocks import Clock
 
@@ -100,20 +100,54 @@ def _row(clock: Clock, case: Case, as_of: datetime) -> ClockRow | None:
         business_key=case.business_key)
 
 
-def late_and_due_soon(session: Session, user, *, as_of: datetime, unit: str | None = None,
-                      due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[ClockRow], list[ClockRow]]:
-    """(overdue rows, most overdue first; due-soon rows, soonest first) visible to ``user``."""
+LIST_PAGE_SIZE = 50  # rows per page of the dashboard's late and due-soon lists
+
+
+def _list_conditions(which: str, as_of: datetime, soon: datetime):
+    paused = and_(Clock.paused_at.is_not(None), Clock.paused_at <= as_of)
+    if which == "late":
+        return (~paused, Clock.due < as_of)
+    return (Clock.due >= as_of, Clock.due < soon)
+
+
+def clock_page(session: Session, user, which: str, *, as_of: datetime, unit: str | None = None,
+               offset: int = 0, limit: int | None = LIST_PAGE_SIZE,
+               due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[ClockRow], int]:
+    """One page of the overdue (``which="late"``, most overdue first) or due-soon rows
+    (soonest first) visible to ``user``, and how many there are in all.
+
+    Open clocks are read by due through the (stopped_at, due) index in two parts (still
+    running; stopped only after ``as_of``), each cut at ``offset + limit``, so a page costs
+    its own rows and the count, not the number of open cases.
+    """
     soon = due_soon_until(as_of, due_soon_days)
-    query = (select(Clock, Case).join(Case, Case.id == Clock.case_id)
-             .where(*_open_clock_conditions(as_of), Clock.due < soon, access.case_filter_for(user)))
-    if unit:
-        query = query.where(Clock.unit_code == unit)
-    rows = [r for r in (_row(clock, case, as_of) for clock, case in session.execute(query)) if r is not None]
+    found: list[tuple[Clock, Case]] = []
+    total = 0
+    for running in running_at(session, as_of):
+        conditions = (running, Clock.kind.not_in(NOT_DUTIES), Clock.start <= as_of, Case.status == "running",
+                      *_list_conditions(which, as_of, soon), access.case_filter_for(user),
+                      *((Clock.unit_code == unit,) if unit else ()))
+        query = (select(Clock, Case).join(Case, Case.id == Clock.case_id).where(*conditions)
+                 .order_by(Clock.due, Clock.id))
+        if limit is not None:
+            query = query.limit(offset + limit)
+        found.extend(tuple(r) for r in session.execute(query))
+        total += session.scalar(select(func.count()).select_from(Clock).join(Case, Case.id == Clock.case_id)
+                                .where(*conditions)) or 0
+    found.sort(key=lambda pair: (pair[0].due, pair[0].id))
+    page = found[offset:offset + limit] if limit is not None else found[offset:]
+    rows = [r for r in (_row(clock, case, as_of) for clock, case in page) if r is not None]
     _attach_pending_tasks(session, rows)
     _attach_letters(session, rows)
-    late = sorted((r for r in rows if r.overdue), key=lambda r: (r.due, r.clock_id))
-    due_soon = sorted((r for r in rows if not r.overdue), key=lambda r: (r.due, r.clock_id))
-    return late, due_soon
+    return rows, total
+
+
+def late_and_due_soon(session: Session, user, *, as_of: datetime, unit: str | None = None,
+                      due_soon_days: int = DUE_SOON_DAYS) -> tuple[list[ClockRow], list[ClockRow]]:
+    """(every overdue row, most overdue first; every due-soon row, soonest first) visible to ``user``."""
+    late, _ = clock_page(session, user, "late", as_of=as_of, unit=unit, limit=None, due_soon_days=due_soon_days)
+    soon, _ = clock_page(session, user, "soon", as_of=as_of, unit=unit, limit=None, due_soon_days=due_soon_days)
+    return late, soon
 
 
 def group_by_unit(rows: list[ClockRow]) -> list[tuple[str | None, list[ClockRow]]]:
@@ -239,39 +273,46 @@ def domain_figures(session: Session, date_from: date, date_to: date, *, as_of: d
     """
     start, end = range_bounds(date_from, date_to)
     out = {d: DomainFigures(d) for d in domains}
+    domain = Case.summary["domain"].as_string()
 
-    def row(summary) -> DomainFigures:
-        d = (summary or {}).get("domain") or NO_DOMAIN
+    def row(name) -> DomainFigures:
+        d = name or NO_DOMAIN
         return out.setdefault(d, DomainFigures(d))
 
-    received = select(Case.summary).where(Case.process_key == "petition", Case.started_at >= start,
-                                          Case.started_at < end, Case.started_at <= as_of)
+    # Counted in SQL by domain: the rows read are the range's petitions and decided
+    # clocks and the open clocks due before the window's end, never every open case.
+    received = select(domain, func.count()).where(Case.process_key == "petition", Case.started_at >= start,
+                                                  Case.started_at < end, Case.started_at <= as_of)
     if unit:
-        received = received.where(Case.id.in_(select(CaseUnit.case_id).where(CaseUnit.unit_code == unit)))
-    for (summary,) in session.execute(received):
-        row(summary).received += 1
+        received = received.where(exists().where(CaseUnit.case_id == Case.id, CaseUnit.unit_code == unit))
+    for name, n in session.execute(received.group_by(domain)):
+        row(name).received += n
 
-    decided = select(Clock.stopped_at, Clock.due, Case.summary).join(Case, Case.id == Clock.case_id).where(
-        Clock.kind.in_(HANDLING_KINDS),
-        or_(and_(Clock.stopped_at >= start, Clock.stopped_at < end, Clock.stopped_at <= as_of),
-            and_(Clock.stopped_at.is_(None), Clock.paused_at.is_(None),
-                 Clock.due >= start, Clock.due < end, Clock.due < as_of)))
-    if unit:
-        decided = decided.where(Clock.unit_code == unit)
-    for stopped_at, due, summary in session.execute(decided):
-        row(summary).on_time_handling.add(stopped_at is not None and stopped_at <= due)
+    on_time = func.sum(case((and_(Clock.stopped_at.is_not(None), Clock.stopped_at <= Clock.due), 1), else_=0))
+    for decided in (
+            select(domain, on_time, func.count()).join(Case, Case.id == Clock.case_id).where(
+                Clock.kind.in_(HANDLING_KINDS), Clock.stopped_at >= start, Clock.stopped_at < end,
+                Clock.stopped_at <= as_of),
+            select(domain, on_time, func.count()).join(Case, Case.id == Clock.case_id).where(
+                Clock.kind.in_(HANDLING_KINDS), Clock.stopped_at.is_(None), Clock.paused_at.is_(None),
+                Clock.due >= start, Clock.due < end, Clock.due < as_of)):
+        if unit:
+            decided = decided.where(Clock.unit_code == unit)
+        for name, successes, n in session.execute(decided.group_by(domain)):
+            row(name).on_time_handling.add_many(n, int(successes or 0))
 
     soon = due_soon_until(as_of, DUE_SOON_DAYS)
-    running = select(Clock.due, Clock.paused_at, Case.summary).join(Case, Case.id == Clock.case_id).where(
-        *_open_clock_conditions(as_of), Clock.due < soon)
-    if unit:
-        running = running.where(Clock.unit_code == unit)
-    for due, paused_at, summary in session.execute(running):
-        paused = paused_at is not None and paused_at <= as_of
-        if not paused and due < as_of:
-            row(summary).overdue += 1
-        elif as_of <= due:
-            row(summary).due_soon += 1
+    paused = and_(Clock.paused_at.is_not(None), Clock.paused_at <= as_of)
+    overdue = func.sum(case((and_(~paused, Clock.due < as_of), 1), else_=0))
+    due_soon = func.sum(case((Clock.due >= as_of, 1), else_=0))
+    for running in running_at(session, as_of):
+        query = select(domain, overdue, due_soon).join(Case, Case.id == Clock.case_id).where(
+            running, Clock.kind.not_in(NOT_DUTIES), Clock.start <= as_of, Case.status == "running", Clock.due < soon)
+        if unit:
+            query = query.where(Clock.unit_code == unit)
+        for name, n_overdue, n_soon in session.execute(query.group_by(domain)):
+            row(name).overdue += int(n_overdue or 0)
+            row(name).due_soon += int(n_soon or 0)
     order = {d: i for i, d in enumerate(domains)}
     return sorted(out.values(), key=lambda f: (order.get(f.domain, len(order)), f.domain))
 

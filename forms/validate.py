@@ -36,6 +36,9 @@ from forms.text import TextTooLong, clean_text, too_long_message
 Evaluate = Callable[[str], Any]
 
 REQUIRED = "此项为必填项"
+NOT_ON_FORM = "该任务的表单没有此项，办理时不能写入"
+READ_ONLY = "此项为只读，不能修改"
+PROTECTED = "此项为受保护的案件信息，不能修改"
 MUST_CHECK = "请勾选此项"
 ONE_VALUE = "只能填写一个值"
 
@@ -84,6 +87,50 @@ def validate_or_raise(
     if errors:
         raise InvalidInput(f"表单填写有误，{len(errors)} 项需要修改", errors)
     return values
+
+
+def refused_keys(
+    form: Form,
+    raw_values: Mapping[str, Any],
+    existing: Mapping[str, Any] | None = None,
+    *,
+    protected: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """What ``validate`` would silently drop, as errors for a client that must be told.
+
+    A browser's form only posts its own fields, so the UI may ignore anything else; a
+    REST client sending a key the form does not have (or a new value for a read-only
+    field, or for a ``protected`` case variable) is refused per key instead.  A value
+    equal to the one the case already holds is not a change and passes.
+    """
+    existing = existing or {}
+    fields = {f.id: f for f in form.fields}
+    errors: dict[str, str] = {}
+    for key in raw_values:
+        f = fields.get(key)
+        if f is not None and not f.readonly and key not in protected:
+            continue
+        submitted = _submitted(raw_values, key)
+        if key in existing and _same(f, submitted, existing[key]):
+            continue
+        if key in protected:
+            errors[key] = PROTECTED
+        elif f is None:
+            errors[key] = NOT_ON_FORM
+        else:
+            errors[key] = READ_ONLY
+    return errors
+
+
+def _same(f: Field | None, submitted: Any, current: Any) -> bool:
+    if submitted == current:
+        return True
+    if f is None:
+        return False
+    try:
+        return _convert(f, submitted) == current
+    except _Invalid:
+        return False
 
 
 def initial_values(

@@ -31,6 +31,23 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Bumped by logout, password change and disabling: a session cookie or cached REST
+    # credential issued under an older generation is no longer honoured.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per scope: a client address, or one account from one address.
+
+    Kept in the database so every server process sees the same counts.
+    """
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 def find_user_by_username(session: Session, username: str) -> User | None:
@@ -59,6 +76,19 @@ def add_user(session: Session, **fields: Any) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def find_throttles(session: Session, scopes: list[str]) -> dict[str, LoginThrottle]:
+    """The throttle rows of these scopes that exist, by scope."""
+    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.scope.in_(scopes)))
+    return {row.scope: row for row in rows}
+
+
+def add_throttle(session: Session, **fields: Any) -> LoginThrottle:
+    """Add a throttle row; the caller commits."""
+    row = LoginThrottle(**fields)
+    session.add(row)
+    return row
 
 
 def display_names(session: Session, usernames: list[str]) -> dict[str, str]:

@@ -110,10 +110,6 @@ class Case(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Optimistic lock: every save bumps it; a save based on an older value fails.
     version: Mapped[int] = mapped_column(Integer, default=0)
-    # The workflow's task tree and data as zlib-compressed JSON (engine.store); a
-    # petition's state is 30–100 KB of JSON, a few KB compressed.
-    state: Mapped[bytes | None] = mapped_column(LargeBinary)
-    serializer_version: Mapped[str | None] = mapped_column(String(20))
     next_timer_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     matter_key: Mapped[str | None] = mapped_column(String(64), index=True)
     matter_status: Mapped[str | None] = mapped_column(String(20))
@@ -130,10 +126,32 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class CaseState(Base):
+    """A case's workflow state, apart from the case row: read only when the case is stepped.
+
+    Lists, inboxes and the access policy read ``cases`` rows many times a second; the
+    state (a few KB compressed) would make every one of those rows span pages.
+    """
+
+    __tablename__ = "case_states"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    # The workflow's task tree and data as zlib-compressed JSON (engine.store); a
+    # petition's state is 30–100 KB of JSON, a few KB compressed.
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+
+
 class CaseUnit(Base):
-    """A unit involved in a case; the access policy reads this."""
+    """A unit involved in a case (role None) or accused by it (role ``accused``); the access policy reads this.
+
+    One row per unit: a unit both involved and accused has the ``accused`` row, which
+    refuses it the case (第三十条第三款).
+    """
 
     __tablename__ = "case_units"
+    # The access policy's probe (case, unit) -> role, answered from the index alone.
+    __table_args__ = (Index("ix_case_units_case_unit_role", "case_id", "unit_code", "role"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     unit_code: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
@@ -146,7 +164,13 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_state_due", "state", "due_at"),
-        Index("ix_tasks_assignee_state", "assignee", "state"),
+        # Covering indexes: an inbox sorts, counts and checks access from the index alone
+        # and reads full rows only for the page it shows (engine.inbox.list_tasks).
+        # 我的待办 (assignee, ready, by due) and 已办 (completed_by, completed, newest first);
+        Index("ix_tasks_assignee_state_due", "assignee", "state", "due_at", "created_at", "case_id"),
+        Index("ix_tasks_completed_by_state_created", "completed_by", "state", "created_at", "case_id"),
+        # 待认领 reaches tasks by id from task_candidates.
+        Index("ix_tasks_id_cover", "id", "state", "assignee", "due_at", "created_at", "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -173,13 +197,19 @@ class Task(Base):
 
 
 class TaskCandidate(Base):
-    """One candidate group or user of a ready task, for indexed inbox queries."""
+    """One candidate group or user of a ready task, for indexed inbox queries.
+
+    Rows exist only while the task is ready (the engine deletes them when it closes),
+    so 待认领 reads as many rows as there are open tasks for a group, not its history;
+    the task row keeps its candidate lists for the record.
+    """
 
     __tablename__ = "task_candidates"
+    __table_args__ = (Index("ix_task_candidates_name_kind_task", "name", "kind", "task_id"),)
 
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # group | user
-    name: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
 
 
 class Event(Base):

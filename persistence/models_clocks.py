@@ -27,6 +27,8 @@ class Clock(Base):
         Index("ix_clocks_unit_kind_due", "unit_code", "kind", "due"),
         # Rates over a date range: completed clocks by kind and completion time.
         Index("ix_clocks_kind_stopped", "kind", "stopped_at"),
+        # The few open clocks counted without holiday data (the dashboard flags them).
+        Index("ix_clocks_no_holiday_stopped", "no_holiday_data", "stopped_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -9,11 +9,7 @@ Schemas are migrated once per session into templates and copied per test.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 import uuid
 import zlib
@@ -22,61 +18,10 @@ from pathlib import Path
 import pytest
 
 from persistence.db import upgrade
+from persistence.pgcluster import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = ROOT / "processes"
-PG_BIN_CANDIDATES = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PostgresServer:
-    """A throw-away PostgreSQL cluster on 127.0.0.1, removed at the end of the session."""
-
-    def __init__(self):
-        if not PG_BIN_CANDIDATES:
-            raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)")
-        self.bin = PG_BIN_CANDIDATES[0]
-        self.dir = Path(tempfile.mkdtemp(prefix="xinfang-pg-"))
-        self.data = self.dir / "data"
-        self.port = _free_port()
-        self.as_root = os.geteuid() == 0
-        if self.as_root:  # initdb refuses to run as root: hand the folder to postgres
-            shutil.chown(self.dir, "postgres", "postgres")
-
-    def _run(self, *args: str) -> None:
-        cmd = list(args)
-        if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def start(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "xinfang", "--auth=trust",
-                  "--encoding=UTF8", "--locale=C.UTF-8")
-        opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} " \
-               f"-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"),
-                  "-w", "start")
-
-    def stop(self) -> None:
-        try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://xinfang@127.0.0.1:{self.port}/{dbname}"
-
-    def admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="xinfang", dbname="postgres",
-                             autocommit=True) as conn:
-            conn.execute(sql)
 
 
 @pytest.fixture(scope="session")

@@ -21,15 +21,21 @@ def payloads(name: str) -> list[Payload]:
     """The blocks of ``refused.txt`` or ``runtime.txt``."""
     found: list[Payload] = []
     head, lines = None, []
+
+    def close():
+        while lines and lines[-1].startswith("#"):
+            lines.pop()  # comments before the next block belong to it, not to this payload
+        found.append(Payload(*head, "\n".join(lines)))
+
     for line in (HOSTILE / name).read_text(encoding="utf-8").splitlines():
         if line.startswith("=== "):
             if head:
-                found.append(Payload(*head, "\n".join(lines)))
+                close()
             head, lines = [part.strip() for part in line[4:].split("|")], []
         elif head is not None:
             lines.append(line)
     if head:
-        found.append(Payload(*head, "\n".join(lines)))
+        close()
     return found
 
 

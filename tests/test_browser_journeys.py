@@ -54,6 +54,11 @@ def server(ui_engine, tmp_path):
     thread.join(5)
 
 
+def _today() -> str:
+    """Today in China, the day the server counts dates by (the machine may run on UTC)."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+
+
 class Session:
     """One user's browser window: logs in, opens pages, records console problems."""
 
@@ -180,7 +185,7 @@ def test_register_accept_forward_handle_and_reply(browser, server, ui_engine):
 
     # 答复: the handler serves the written opinion on the petitioner.
     page = handler.claim_and_open("送达信访处理意见书")
-    page.fill("#f-served_on", dt.date.today().isoformat())
+    page.fill("#f-served_on", _today())
     page.select_option("#f-service_method", "direct")
     handler.submit()
     page = handler.go(f"/cases/{case_id}")
@@ -242,3 +247,153 @@ def test_case_page_marks_an_overdue_activity_on_the_diagram(browser, server, ui_
     assert "超期" in page.locator("#diagram-status").inner_text()
     supervisor.shot("case-overdue-diagram")
     supervisor.close()
+
+
+def _reviewers(engine) -> None:
+    """The 复查 organ (市住建局) and the 复核 organ (市人民政府) staff for the journey."""
+    from persistence.accounts import add_user
+    from tests.web_helpers import _password_hash
+
+    with engine.unit_of_work() as s:
+        for username, display, unit, role in (("city_zjj_h", "冯复查", "city-zjj", "handler"),
+                                              ("city_zjj_head", "褚处长", "city-zjj", "head"),
+                                              ("city_gov_h", "卫复核", "city-gov", "handler"),
+                                              ("city_gov_head", "蒋主任", "city-gov", "head")):
+            add_user(s, username=username, display_name=display, password_hash=_password_hash(),
+                     unit_code=unit, roles=[role], active=True, failed_logins=0)
+
+
+def _draft_approve_serve(browser, server, prefix: str, organ: str) -> None:
+    today = _today()
+    handler = Session(browser, server, f"{organ}_h")
+    page = handler.claim_and_open(f"起草{'复查' if prefix == 'review' else '复核'}意见书")
+    page.fill(f"#f-{prefix}_findings", "原处理意见认定事实清楚，证据充分。")
+    page.select_option(f"#f-{prefix}_decision", "uphold")
+    page.select_option(f"#f-{prefix}_outcome", "reject")
+    page.fill(f"#f-{prefix}_basis", "《信访工作条例》第三十二条")
+    handler.submit()
+    head = Session(browser, server, f"{organ}_head")
+    page = head.claim_and_open(f"审批{'复查' if prefix == 'review' else '复核'}意见书")
+    page.select_option(f"#f-{prefix}_approval", "approve")
+    head.submit()
+    head.close()
+    page = handler.claim_and_open(f"送达{'复查' if prefix == 'review' else '复核'}意见书")
+    page.fill(f"#f-{prefix}_served_on", today)
+    page.select_option(f"#f-{prefix}_service_method", "direct")
+    handler.submit()
+    handler.close()
+
+
+def _record_request(session, case_id: str, kind: str, reasons: str) -> str:
+    """On the case page, record a 复查/复核 request received today; answers the page's verdict."""
+    page = session.go(f"/cases/{case_id}")
+    form = page.locator(f"form[action$='/external/{kind}']")
+    form.locator("input[type=date]").fill(_today())
+    form.locator("textarea").fill(reasons)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(rf".*/cases/{case_id}$"))
+    return page.locator(".flash").inner_text()
+
+
+def test_three_level_termination_then_a_repeat_is_refused(browser, server, ui_engine, tmp_path):
+    """办理 → 复查 request → 复查 → 复核 request → 复核 → 终结 → the same matter again is refused."""
+    from engine.attachments import AttachmentStore
+    from engine.casework import Casework
+    from tests.web_helpers import Petition
+
+    _reviewers(ui_engine)
+    petition = Petition(id_number=valid_id_number("37292519850202123"))
+    casework = Casework(ui_engine, AttachmentStore(tmp_path / "files"))
+    with ui_engine.unit_of_work() as s:
+        from engine.accounts import get_user_by_username
+        reg_user = get_user_by_username(s, "reg")
+    case = casework.register(reg_user, petition.form(), [], [], False).case
+    case_id = case.id
+    # 受理 (already walked in the browser by the first journey): verified, classified, signed.
+    for activity, values, actor in (
+            ("Task_register", {}, "xfj_head"),
+            ("Task_classify", {"demand_type": "其他", "routing": "forward", "handling_unit": "zjj"}, "reg"),
+            ("Task_receive", {"objection": False, "receipt_note": "签收"}, "zjj_reg")):
+        task = next(t for t in ui_engine.list_tasks(case_id=case_id) if t.activity_id == activity)
+        ui_engine.complete_task(task.id, values, actor)
+
+    # 办理 by 县住建局, 不予支持, served today.
+    handler = Session(browser, server, "zjj_h1")
+    page = handler.claim_and_open("调查核实")
+    page.fill("#f-investigation_findings", "经核实，开发商已按合同办证，信访人诉求缺乏依据。")
+    handler.submit()
+    page = handler.claim_and_open("听取信访人意见")
+    page.select_option("#f-hearing_method", "in_person")
+    page.fill("#f-petitioner_opinion", "坚持要求赔偿")
+    handler.submit()
+    page = handler.claim_and_open("起草信访处理意见书")
+    page.select_option("#f-opinion_outcome", "reject")
+    page.fill("#f-opinion_facts", "开发商已办证，不存在逾期。")
+    page.fill("#f-opinion_basis", "《城市房地产开发经营管理条例》")
+    page.fill("#f-opinion_text", "信访人的赔偿请求不予支持。")
+    handler.submit()
+    head = Session(browser, server, "zjj_head")
+    page = head.claim_and_open("审批信访处理意见书")
+    page.select_option("#f-opinion_approval", "approve")
+    head.submit()
+    head.close()
+    page = handler.claim_and_open("送达信访处理意见书")
+    page.fill("#f-served_on", _today())
+    page.select_option("#f-service_method", "direct")
+    handler.submit()
+    handler.close()
+
+    # 复查 request, recorded by 住建局's registrar on the case page: accepted, to 市住建局.
+    zjj_reg = Session(browser, server, "zjj_reg")
+    verdict = _record_request(zjj_reg, case_id, "review_request", "不服处理意见，请求复查")
+    assert "复查申请已受理（第三十五条）：由市住房和城乡建设局复查" in verdict
+    zjj_reg.shot("case-review-request-recorded")
+    _draft_approve_serve(browser, server, "review", "city_zjj")
+
+    # 复核 request: accepted, to 市人民政府; 复核 without a hearing.
+    verdict = _record_request(zjj_reg, case_id, "recheck_request", "不服复查意见，请求复核")
+    assert "复核申请已受理（第三十六条）：由市人民政府复核" in verdict
+    zjj_reg.close()
+    examiner = Session(browser, server, "city_gov_h")
+    page = examiner.claim_and_open("复核审查")
+    page.fill("#f-recheck_examination", "书面审查，无需听证。")
+    examiner.submit()
+    examiner.close()
+    _draft_approve_serve(browser, server, "recheck", "city_gov")
+
+    # 终结: the 信访局 reports the terminated matter to the province for filing.
+    reg = Session(browser, server, "reg")
+    page = reg.claim_and_open("报省信访局备案")
+    page.fill("#f-filing_summary", "经办理、复查、复核，三级终结。")
+    reg.submit()
+    info = ui_engine.get_case(case_id)
+    assert info.status == "completed" and info.matter_status == "terminated"
+    page = reg.go(f"/cases/{case_id}")
+    notices = page.locator("#notices-h").locator("xpath=..").inner_text()
+    for title in ("信访处理意见书", "复查意见书", "复核意见书", "信访事项终结备案报告"):
+        assert title in notices
+    reg.shot("case-three-level-terminated")
+
+    # The same petitioner on the same facts and reasons: not accepted again (第三十六条第三款).
+    page = reg.go("/register")
+    page.fill("#petitioner-0-name", petition.name)
+    page.fill("#petitioner-0-id_number", petition.id_number)
+    page.fill("#petitioner-0-address", petition.address)
+    page.select_option("#channel", petition.channel)
+    page.select_option("#category", petition.category)
+    page.select_option("#domain", petition.domain)
+    page.fill("#request", petition.request)
+    page.fill("#facts", petition.facts)
+    page.fill("#reasons", petition.reasons)
+    page.click("text=登记并受理")
+    page.wait_for_selector("#repeat-warning")
+    assert "终结" in page.locator("#repeat-warning").inner_text()
+    reg.shot("register-repeat-after-termination")
+    page.check("#confirm_repeat")
+    page.click("text=登记并受理")
+    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}$"))
+    again = ui_engine.get_case(page.url.rsplit("/", 1)[1])
+    assert again.status == "completed" and again.variables["intake_outcome"] == "refused_terminated"
+    reg.shot("register-repeat-refused")
+    assert "不再受理告知书" in page.locator("main").inner_text()
+    reg.close()

@@ -301,3 +301,15 @@ def _issue_and_serve(ui_engine, login, case):
     opinions = [d for d in docs_of(ui_engine, case.id) if d.kind == "opinion"]
     assert len(opinions) == 1 and opinions[0].notice_event_id is not None  # the notice found its document
     assert opinions[0].served_on.isoformat() == today and opinions[0].service_method == "邮寄"
+
+
+def test_the_minute_job_issues_documents_of_new_notices_and_skips_other_notices(ui_engine, mini):
+    from engine.bulletins import BulletinScheduler
+
+    case = mini()
+    notice(ui_engine, case.id, "催办函", to="zjj")  # not an official document kind: stays a line
+    notice(ui_engine, case.id, "风险提醒函", to="zjj")
+    job = BulletinScheduler(ui_engine)  # not started: its job is called directly
+    assert job.sync_documents() == 1
+    assert job.sync_documents() == 0
+    assert [d.kind for d in docs_of(ui_engine, case.id)] == ["risk"]

@@ -12,7 +12,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine import dmn
+from engine import dmn, orgchart
 from engine.errors import ScriptError
 from engine.expressions import (
     ExpressionError, check_expression, compile_expression, juel_to_python, split_template,
@@ -239,9 +239,26 @@ def test_script_engine_offers_the_documented_helper_functions():
         assert callable(functions[name]), name
 
 
-def test_extra_functions_are_available_to_expressions():
-    engine = make_script_engine({"double": lambda x: 2 * x})
-    assert engine.environment.evaluate("${double(21)}", {}) == 42
+def test_helper_functions_run_in_the_worker_with_the_servers_org_chart():
+    # no function object crosses to the worker: the chart installed here is sent there
+    engine = make_script_engine()
+    chart = orgchart.OrgChart((orgchart.Unit("top", "上级机关", "municipal", legal_channel="向上级机关反映"),
+                               orgchart.Unit("low", "下级单位", "department", superior="top")), source="test")
+    previous = orgchart.install(chart)
+    try:
+        assert engine.environment.evaluate("${superior('low')}", {}) == "top"
+        assert engine.environment.evaluate("${unit_name('low')}", {}) == "下级单位"
+    finally:
+        orgchart.install(previous)
+    with pytest.raises(ScriptError) as caught:  # the worker follows the chart back
+        engine.environment.evaluate("${superior('low')}", {})
+    assert "unknown unit code 'low'" in caught.value.message
+    assert engine.environment.evaluate("${unit_name('xfj')}", {}) == "县信访局"
+
+
+def test_script_engine_takes_worker_limits_not_functions():
+    with pytest.raises(TypeError):
+        make_script_engine({"double": lambda x: 2 * x})
 
 
 def test_helper_functions_answer_in_china_time():

@@ -31,6 +31,8 @@ SHIPPED = {
     "0006_case_search.py": "e95ca4b84fb9b4a91a02082bc3e54e512c97b0d35fc469d60d56b724b909ae06",
     "0007_bulletins.py": "ba17ec68efed29afc9ea5eda786aa196fc7e8f6f3af2361b9003ac4394ceefba",
     "0008_notifications.py": "16dbd1d52088f14953b1d0314264fbe30782f1577d6bdbf6ad8dde271396ffb6",
+    "0009_login_throttle.py": "060f9a5ab5a9a42efea75382d6f758120292e0176dfbce3be7d7491d6bb53fe9",
+    "0010_scale_read_paths.py": "dadb716227a70c8fe09738443f802cef930906ab5795d77715a7d6b47ba11d1a",
 }
 LINEAR_FROM = "0004_one_chain"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from engine import calendar as cal
 from engine.calendar import SHANGHAI
 from engine.timers import TimerScheduler, fire_due, next_due_at
-from persistence.models import Case, Event
+from persistence.models import Case, CaseState, Event
 from tests.conftest import _engine_on, wait_until
 
 DATA = Path(__file__).resolve().parent / "timer_processes"
@@ -183,7 +183,7 @@ def test_one_broken_case_is_logged_and_the_others_still_fire(sqlite_engine, capl
     at = datetime.now(timezone.utc) + timedelta(milliseconds=300)
     good, bad = start_waiting_cases(e, 2, at)
     with e.unit_of_work() as s:
-        s.execute(update(Case).where(Case.id == bad).values(state=b"{not a workflow"))
+        s.execute(update(CaseState).where(CaseState.case_id == bad).values(state=b"{not a workflow"))
     e.evict_cache()
     assert wait_until(lambda: datetime.now(timezone.utc) > at + timedelta(milliseconds=50), timeout=5)
     with caplog.at_level(logging.ERROR, logger="engine.timers"):

@@ -118,6 +118,37 @@ def timers_fire() -> None:
     click.echo(f"fired {count} timer(s)")
 
 
+@timers.command("run")
+@click.option("--max-sleep", default=5.0, show_default=True, type=float,
+              help="Longest wait between looks at the database (timers armed by other processes).")
+def timers_run(max_sleep: float) -> None:
+    """Run the timer scheduler in the foreground (one of M scheduler processes beside the web workers).
+
+    Several may run at once against one PostgreSQL: each due case is claimed with
+    SKIP LOCKED and saved under its version check, so every timer fires once.
+    """
+    import signal
+    import threading
+
+    from engine.timers import TimerScheduler
+
+    engine = _engine()
+    scheduler = TimerScheduler(engine, max_sleep=max_sleep)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler.start()
+    click.echo(f"timer scheduler running (checks at least every {max_sleep:g} s); Ctrl+C to stop")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown()
+        engine.close()
+        click.echo(f"timer scheduler stopped after firing {scheduler.fired} timer(s)")
+
+
 @main.command("notify")
 def notify() -> None:
     """Announce tasks due soon or overdue in the bell (the scheduler does this every 5 minutes)."""
@@ -126,15 +157,59 @@ def notify() -> None:
     click.echo(f"{Bell(_engine()).sweep()} new deadline notification(s)")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--cases", default=200, show_default=True, help="Lifecycles per measurement.")
 @click.option("--rounds", default=3, show_default=True, help="Alternating rounds (best of).")
 @click.option("--database-url", default=None, help="Database for the persisted run (default: a temp SQLite file).")
-def bench(cases: int, rounds: int, database_url: str | None) -> None:
+@click.pass_context
+def bench(ctx: click.Context, cases: int, rounds: int, database_url: str | None) -> None:
     """Persisted engine vs bare in-memory SpiffWorkflow on the same BPMN, in one run."""
+    if ctx.invoked_subcommand is not None:
+        return
     from engine.bench import run_benchmark
 
     run_benchmark(cases=cases, rounds=rounds, database_url=database_url, echo=click.echo)
+
+
+@bench.command("scale")
+@click.option("--cases", default=20000, show_default=True, help="Open cases in the database.")
+@click.option("--db", type=click.Choice(["sqlite", "postgresql"]), default="sqlite", show_default=True)
+@click.option("--rounds", default=20, show_default=True, help="Timed requests per page and user.")
+@click.option("--templates", default=150, show_default=True,
+              help="Petitions driven through the engine before the open ones are copied.")
+@click.option("--threads", default=4, show_default=True, help="Threads of the measured server.")
+def bench_scale(cases: int, db: str, rounds: int, templates: int, threads: int) -> None:
+    """Inbox, case, dashboard and REST latency over HTTP with CASES open cases."""
+    from web.bench_scale import run_scale_bench
+
+    run_scale_bench(cases=cases, db=db, rounds=rounds, templates=templates, threads=threads, echo=click.echo)
+
+
+@bench.command("workers")
+@click.option("--db", type=click.Choice(["sqlite", "postgresql"]), default="postgresql", show_default=True)
+@click.option("--workers", default=4, show_default=True, help="gunicorn web worker processes.")
+@click.option("--schedulers", default=2, show_default=True, help="`xinfang timers run` processes.")
+@click.option("--clients", default=8, show_default=True, help="Concurrent REST clients.")
+@click.option("--cases", default=10, show_default=True, help="Lifecycles per client.")
+@click.option("--timer-cases", default=40, show_default=True, help="Cases whose 3-second timer must fire once.")
+@click.option("--synchronous-commit", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="PostgreSQL durability setting of the database (see README).")
+def bench_workers(db, workers, schedulers, clients, cases, timer_cases, synchronous_commit) -> None:
+    """REST lifecycles from concurrent clients against gunicorn workers, timers fired by several schedulers."""
+    from web.bench_workers import run_workers_bench
+
+    run_workers_bench(db=db, workers=workers, schedulers=schedulers, clients=clients, cases=cases,
+                      timer_cases=timer_cases, synchronous_commit=synchronous_commit, echo=click.echo)
+
+
+@main.command("bench-rest")
+@click.option("--cases", default=50, show_default=True, help="Lifecycles per measurement.")
+@click.option("--rounds", default=2, show_default=True, help="Alternating rounds (best of).")
+def bench_rest(cases: int, rounds: int) -> None:
+    """REST lifecycle over real HTTP (one client, SQLite): ms per case with and without the credential cache."""
+    from web.bench_rest import run_rest_benchmark
+
+    run_rest_benchmark(cases=cases, rounds=rounds, echo=click.echo)
 
 
 @main.group()

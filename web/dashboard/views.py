@@ -37,6 +37,13 @@ def _engine_error(error: EngineError):
                            message=None if status == 404 else error.message), status
 
 
+def _page(name: str) -> int:
+    try:
+        return min(max(1, int(request.args.get(name, "1"))), 10_000)
+    except ValueError:
+        return 1
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -46,7 +53,7 @@ def index():
     except InvalidInput as refused:
         flash("；".join(refused.errors.values()) or refused.message, "error")
         filters = dashboard.filters_for(current_user, {})
-    overview = dashboard.overview(current_user, filters)
+    overview = dashboard.overview(current_user, filters, late_page=_page("late_page"), soon_page=_page("soon_page"))
     return render_template("dashboard/index.html", o=overview, charts=dashboard_charts(overview),
                            presets=overview.presets, reasons=REASONS, percent=percent)
 

@@ -2,12 +2,15 @@
 
 Every request under /engine-rest carries ``Authorization: Basic …`` (Camunda Modeler
 sends it on each call); CORS preflights carry none and are answered before this runs.
+The password hash is checked once per client: verified credentials are cached for a
+few minutes (``engine.accounts.CredentialCache``) and a repeated request only reads the
+user row, writing nothing.
 """
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
-from engine.accounts import Accounts, UserInfo
+from engine.accounts import Accounts, CredentialCache, UserInfo
 from engine.errors import Forbidden
 from web.rest.blueprint import bp
 from web.rest.errors import Unauthorized
@@ -30,11 +33,20 @@ def authenticate_request():
     creds = request.authorization
     if creds is None or creds.type != "basic" or not creds.username:
         raise Unauthorized("需要用户名和密码（HTTP Basic）")
-    user = Accounts(get_engine().sessions).authenticate(creds.username, creds.password or "")
+    user = Accounts(get_engine().sessions).authenticate_cached(
+        credential_cache(), creds.username, creds.password or "", address=request.remote_addr)
     if user is None:
         raise Unauthorized("用户名或密码错误，或账号已被锁定")
     g.rest_user = user
     return None
+
+
+def credential_cache() -> CredentialCache:
+    """The app's cache of verified Basic credentials (one per server process)."""
+    cache = current_app.extensions.get("xinfang.credentials")
+    if cache is None:
+        cache = current_app.extensions.setdefault("xinfang.credentials", CredentialCache())
+    return cache
 
 
 def current_user() -> UserInfo:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -67,6 +68,23 @@ def parse_exception_body(error: DeployError) -> dict:
     return {"type": "ParseException", "message": f"{prefix} Errors: \n" + "\n".join(lines), "details": details}
 
 
+def _constraint_hint(error: IntegrityError) -> str:
+    text = str(error.orig).lower()
+    if "case_units" in text:
+        return "同一单位在案件中只能有一个身份（例如检举控告事项不能交由被检举控告的单位办理）"
+    if "unique" in text or "duplicate" in text:
+        return "该记录已存在"
+    if "not null" in text or "null value" in text:
+        return "缺少必填的数据"
+    return "数据不符合约束"
+
+
+def _is_busy(error: DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return any(w in text for w in ("database is locked", "database table is locked", "deadlock",
+                                   "could not serialize", "lock timeout", "canceling statement"))
+
+
 def handle_error(error: Exception):
     """Map any exception raised under /engine-rest to a Camunda-shaped JSON response."""
     if isinstance(error, Unauthorized):
@@ -90,6 +108,18 @@ def handle_error(error: Exception):
         return _body(error.status, "ScriptEvaluationException", error.message)
     if isinstance(error, EngineError):
         return _body(error.status, "ProcessEngineException", error.message)
+    if isinstance(error, IntegrityError):
+        # The engine checks what it can name first; a constraint that still fires means
+        # the request contradicts data already stored.  Nothing was written.
+        log.warning("REST request refused by a database constraint: %s", error.orig)
+        return _body(400, "InvalidRequestException",
+                     "提交的数据与已有记录冲突（违反数据库约束），未作任何修改：" + _constraint_hint(error))
+    if isinstance(error, DBAPIError) and _is_busy(error):
+        response = _body(503, "ProcessEngineException", "数据库正忙（其他请求正在写入），未作任何修改，请稍后重试")
+        response.headers["Retry-After"] = "1"
+        return response
+    if isinstance(error, RecursionError):
+        return _body(400, "InvalidRequestException", "请求的数据嵌套过深")
     if isinstance(error, HTTPException):
         kind = "InvalidRequestException" if error.code in (400, 404, 405, 415) else "RestException"
         response = _body(error.code or 500, kind, error.description or error.name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -45,6 +46,14 @@ def moment(name: str) -> dt.datetime | None:
         raise InvalidInput(f"参数 {name} 应为日期时间，例如 2024-03-05T09:30:00.000+0800", {name: raw}) from None
 
 
+def id_list(name: str) -> tuple[str, ...] | None:
+    """A comma-separated list (Camunda's form; repeated parameters are accepted too)."""
+    raw = request.args.getlist(name)
+    if not raw:
+        return None
+    return tuple(dict.fromkeys(item.strip() for value in raw for item in value.split(",") if item.strip()))
+
+
 def descending() -> bool:
     order = request.args.get("sortOrder", "asc")
     if order not in ("asc", "desc"):
@@ -52,14 +61,43 @@ def descending() -> bool:
     return order == "desc"
 
 
+# Camunda bodies nest a few levels (variables -> name -> value -> a Json value's own
+# levels); anything deeper is refused before it reaches the engine.
+MAX_BODY_DEPTH = 40
+
+
 def json_body() -> dict[str, Any]:
     """The request's JSON object; an empty body is an empty object (Camunda allows it)."""
-    if not request.get_data(cache=True):
+    raw = request.get_data(cache=True)
+    if not raw:
         return {}
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise InvalidInput(f"请求体的 JSON 嵌套过深（最多 {MAX_BODY_DEPTH} 层）", {"body": "nested too deeply"}) from None
+    except ValueError:
+        raise InvalidInput("请求体不是有效的 JSON", {"body": "not valid JSON"}) from None
     if not isinstance(body, dict):
         raise InvalidInput("请求体应为 JSON 对象", {"body": "not a JSON object"})
+    if json_depth(body) > MAX_BODY_DEPTH:
+        raise InvalidInput(f"请求体的 JSON 嵌套过深（最多 {MAX_BODY_DEPTH} 层）", {"body": "nested too deeply"})
     return body
+
+
+def json_depth(value: Any) -> int:
+    """How many arrays/objects deep ``value`` nests (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def form_flag(name: str) -> bool:

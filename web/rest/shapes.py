@@ -130,3 +130,51 @@ def task_json(t) -> dict[str, Any]:
         "camundaFormRef": None,
         "tenantId": None,
     }
+
+
+# Camunda's HistoricProcessInstance.getState() values for our case statuses.
+HISTORY_STATES = {"running": "ACTIVE", "completed": "COMPLETED", "cancelled": "EXTERNALLY_TERMINATED"}
+
+
+def instance_row_json(row) -> dict[str, Any]:
+    """Camunda's ProcessInstance from a list row (``GET /process-instance``)."""
+    return {
+        "links": [link("engine_rest.get_process_instance", id=row.id)],
+        "id": row.id,
+        "definitionId": row.definition_id,
+        "definitionKey": row.process_key,
+        "businessKey": row.business_key,
+        "caseInstanceId": None,
+        "ended": row.ended,
+        "suspended": False,
+        "tenantId": None,
+    }
+
+
+def historic_instance_json(row) -> dict[str, Any]:
+    """Camunda's HistoricProcessInstance (``GET /history/process-instance``)."""
+    duration = None
+    if row.ended_at is not None:
+        duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
+    return {
+        "id": row.id,
+        "rootProcessInstanceId": row.id,
+        "superProcessInstanceId": None,
+        "superCaseInstanceId": None,
+        "caseInstanceId": None,
+        "processDefinitionName": row.definition_name,
+        "processDefinitionKey": row.process_key,
+        "processDefinitionVersion": row.definition_version,
+        "processDefinitionId": row.definition_id,
+        "businessKey": row.business_key,
+        "startTime": camunda_date(row.started_at),
+        "endTime": camunda_date(row.ended_at),
+        "removalTime": None,
+        "durationInMillis": duration,
+        "startUserId": row.started_by,
+        "startActivityId": None,
+        "deleteReason": None,
+        "restartedProcessInstanceId": None,
+        "tenantId": None,
+        "state": HISTORY_STATES.get(row.status, "ACTIVE"),
+    }

@@ -33,7 +33,12 @@ def _filters() -> dict:
     if args.get("candidateGroups"):
         filters["candidate_groups"] = [g for g in args["candidateGroups"].split(",") if g]
     if args.get("candidateUser"):
+        if "candidate_groups" in filters:
+            # Camunda refuses the combination too ("cannot set both candidateGroup and candidateUser").
+            raise InvalidInput("candidateUser 不能与 candidateGroup(s) 同时使用", {"candidateUser": "combined"})
+        # As in Camunda, a user is a candidate by name or through any group they belong to.
         filters["candidate_users"] = [args["candidateUser"]]
+        filters["candidate_groups"] = service.groups_of(args["candidateUser"])
     if args.get("nameLike"):
         filters["name_like"] = args["nameLike"].strip("%")
     if params.flag("unassigned"):
@@ -81,9 +86,9 @@ def unclaim_task(id: str):
     return "", 204
 
 
-def _complete(id: str, validate_form: bool):
+def _complete(id: str):
     body = params.json_body()
-    case = service.complete(current_user(), id, from_camunda(body.get("variables")), validate_form)
+    case = service.complete(current_user(), id, from_camunda(body.get("variables")))
     if body.get("withVariablesInReturn"):
         return jsonify(to_camunda(case.variables))
     return "", 204
@@ -91,14 +96,14 @@ def _complete(id: str, validate_form: bool):
 
 @bp.post("/task/<id>/complete")
 def complete_task(id: str):
-    """Complete with variables as given (Camunda does not validate the form here)."""
-    return _complete(id, validate_form=False)
+    """Complete; the variables are checked against the task's form like a UI submission."""
+    return _complete(id)
 
 
 @bp.post("/task/<id>/submit-form")
 def submit_task_form(id: str):
     """Complete after validating and converting the values by the task's form."""
-    return _complete(id, validate_form=True)
+    return _complete(id)
 
 
 @bp.get("/task/<id>/form-variables")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from web.ui.blueprint import bp, casework
 
@@ -21,8 +21,9 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    return casework().load_user(user_id)
+def _load_user(token: str):
+    # "<id>:<session generation>": a cookie from before a logout no longer loads anyone.
+    return casework().load_user(token)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -40,7 +41,7 @@ def login():
     next_url = _safe_next(request.values.get("next"))
     if request.method == "POST":
         username = request.form.get("username", "").strip()
-        user = casework().login(username, request.form.get("password", ""))
+        user = casework().login(username, request.form.get("password", ""), address=request.remote_addr)
         if user is not None:
             session.clear()  # nothing from before the login survives it
             login_user(user)
@@ -53,6 +54,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    casework().logout(current_user)
     logout_user()
     session.clear()
     flash("您已安全退出", "info")

@@ -54,6 +54,15 @@ def _is_active(item: NavItem) -> bool:
     return True
 
 
+def _badge(count: int | None) -> str | None:
+    """A count as the navigation shows it: counting stops at COUNT_CAP ("1000+")."""
+    from engine.casework import COUNT_CAP
+
+    if count is None:
+        return None
+    return f"{count}+" if count >= COUNT_CAP else str(count)
+
+
 def init_app(app: Flask) -> None:
     """Make ``nav_items`` available to every template of a logged-in user."""
     app.extensions.setdefault("xinfang.nav", list(DEFAULT_ITEMS))
@@ -72,6 +81,6 @@ def init_app(app: Flask) -> None:
 
         return {"bell_count": bell().count(current_user), "nav_items": [
             {"key": i.key, "label": i.label, "url": url_for(i.endpoint, **dict(i.url_values)),
-             "active": _is_active(i), "count": counts.get(i.count_key) if i.count_key else None}
+             "active": _is_active(i), "count": _badge(counts.get(i.count_key)) if i.count_key else None}
             for i in items
         ]}

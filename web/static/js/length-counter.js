@@ -15,16 +15,19 @@
       ? "已输入 " + n + " 字，超出上限 " + (n - limit) + " 字，请删减到 " + limit + " 字以内"
       : "已输入 " + n + " / " + limit + " 字";
     hint.classList.toggle("error", over);
-    field.setAttribute("aria-invalid", over ? "true" : "false");
-    field.closest(".field") && field.closest(".field").classList.toggle("has-error", over);
+    // Until the person edits the field, an error the server reported for it stands.
+    var serverError = !field.dataset.edited && field.getAttribute("data-server-invalid") === "true";
+    field.setAttribute("aria-invalid", over || serverError ? "true" : "false");
+    field.closest(".field") && field.closest(".field").classList.toggle("has-error", over || serverError);
     return !over;
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var fields = document.querySelectorAll("[data-maxlength]");
     fields.forEach(function (field) {
+      field.setAttribute("data-server-invalid", field.getAttribute("aria-invalid") || "false");
       update(field);
-      field.addEventListener("input", function () { update(field); });
+      field.addEventListener("input", function () { field.dataset.edited = "1"; update(field); });
     });
     document.querySelectorAll("form").forEach(function (form) {
       form.addEventListener("submit", function (event) {
